@@ -1,0 +1,57 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "vaepipe",
+    products: [
+        .executable(name: "vaepipe", targets: ["VAEPipeCLI"]),
+        .library(name: "VAEPipeCore", targets: ["VAEPipeCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // MARK: - C libraries (system) and the one C shim
+        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
+                       providers: [.apt(["zlib1g-dev"])]),
+        // libpng longjmps and libjpeg exit()s on error: both are caught here, in C, and
+        // turned into a return code plus a message that Swift reads.
+        .target(name: "CImageShim", path: "Sources/CImageShim",
+                linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg")]),
+
+        // MARK: - Core: tensors, layers, model, loss, optimizer, batcher, plugin protocols
+        .target(name: "VAEPipeCore", dependencies: ["CBLAS"], path: "Sources/VAEPipeCore"),
+
+        // MARK: - Pipeline plugins. Ordinary library targets that live in Plugins/ with an
+        //         explicit path; they are NOT SwiftPM package plugins (see Plugins/README.md).
+        .target(name: "VAEPipeImageCodecs", dependencies: ["CImageShim"],
+                path: "Plugins/ImageCodecs"),
+        .target(name: "VAEPipeAdapters",
+                dependencies: ["VAEPipeCore", "VAEPipeImageCodecs", "CZlib"],
+                path: "Plugins/Adapters"),
+        .target(name: "VAEPipeHeads", dependencies: ["VAEPipeCore"], path: "Plugins/Heads"),
+        .target(name: "VAEPipeExporters", dependencies: ["VAEPipeCore", "VAEPipeImageCodecs"],
+                path: "Plugins/Exporters"),
+        .target(name: "VAEPipeBuiltinPlugins",
+                dependencies: ["VAEPipeAdapters", "VAEPipeHeads", "VAEPipeExporters"],
+                path: "Plugins/Builtin"),
+
+        // MARK: - CLI
+        .executableTarget(name: "VAEPipeCLI", dependencies: [
+            "VAEPipeCore", "VAEPipeBuiltinPlugins",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], path: "Sources/VAEPipeCLI"),
+
+        // MARK: - Tests
+        .target(name: "VAEPipeTestSupport", dependencies: ["VAEPipeCore"], path: "Tests/Support"),
+        .testTarget(name: "VAEPipeCoreTests", dependencies: ["VAEPipeCore", "VAEPipeTestSupport"],
+                    path: "Tests/VAEPipeCoreTests"),
+        .testTarget(name: "ImageCodecTests", dependencies: ["VAEPipeImageCodecs"],
+                    path: "Tests/ImageCodecTests"),
+        .testTarget(name: "PluginTests", dependencies: ["VAEPipeBuiltinPlugins", "VAEPipeTestSupport", "CZlib"],
+                    path: "Tests/PluginTests"),
+        .testTarget(name: "CLITests", dependencies: ["VAEPipeCLI", "VAEPipeTestSupport"], path: "Tests/CLITests"),
+    ]
+)

@@ -1,0 +1,45 @@
+import VAEPipeCore
+
+/// One strip per latent dimension: that dimension swept from -3 to +3 while the others stay at
+/// an input's posterior mean. Strips are ordered by the dimension's average KL, so the
+/// dimensions the model actually uses come first and the collapsed ones (flat strips) last.
+public enum TraversalStrip: Exporter {
+    public static let id = "traversals"
+    public static let summary = "per latent dimension, a strip sweeping it from -3 to +3 (most-used dimensions first)"
+    public static let fileName = "traversals.png"
+    public static let defaultCount = 0
+    public static let range: Float = 3
+
+    public static func render(_ request: ExportRequest) throws -> GridImage {
+        let model = request.model, d = model.inputSize, k = model.latent
+        let steps = max(2, request.steps)
+        var base = [Float](repeating: 0, count: k)
+        var kl = request.klPerDimension ?? [Float](repeating: 0, count: k)
+        if let inputs = request.inputs, inputs.count > 0 {
+            base = Evaluator.posteriorMeans(model, on: inputs, count: 1)
+            kl = Evaluator.klPerDimension(model, on: inputs)
+        } else if let remembered = request.traversalBase, remembered.count == k {
+            base = remembered
+        }
+        guard kl.count == k else { throw VAEPipeError.invalidOption("KL statistics have \(kl.count) dimensions, the model \(k)") }
+        let order = (0..<k).sorted { kl[$0] > kl[$1] }
+
+        var tiles = [Float](repeating: 0, count: k * steps * d)
+        let z = FloatBuffer(count: model.capacity * k), out = FloatBuffer(count: model.capacity * d)
+        // All (dimension, step) codes in row-major order, decoded a batch at a time.
+        let total = k * steps
+        var done = 0
+        while done < total {
+            let b = min(model.capacity, total - done)
+            for r in 0..<b {
+                let row = (done + r) / steps, step = (done + r) % steps
+                for j in 0..<k { z[r * k + j] = base[j] }
+                z[r * k + order[row]] = -range + 2 * range * Float(step) / Float(steps - 1)
+            }
+            model.decodeMean(z.pointer, batch: b, into: out.pointer)
+            for i in 0..<(b * d) { tiles[done * d + i] = out[i] }
+            done += b
+        }
+        return tiles.withUnsafeBufferPointer { Grid.make(tiles: $0, shape: model.config.shape, columns: steps) }
+    }
+}

@@ -1,0 +1,49 @@
+import Foundation
+import VAEPipeCore
+
+/// p(x|z) = prod Bernoulli(x_i; sigmoid(l_i)), scored from the logits l directly:
+/// -log p = softplus(l) - x l, with softplus(l) = max(l, 0) + log1p(exp(-|l|)) so that neither
+/// exp overflows nor log(0) appears for large |l|. Gradient: sigmoid(l) - x.
+/// With [0, 1] intensities as targets this is binary cross-entropy, as in the reference.
+public final class BernoulliHead: LikelihoodHead {
+    public static let id = "bernoulli"
+    public static let summary = "Bernoulli pixels from logits (binary cross-entropy); --binarize none|threshold|dynamic"
+    public let options: HeadOptions
+
+    public init(options: HeadOptions) { self.options = options }
+
+    public func prepare(_ x: UnsafeMutablePointer<Float>, count: Int, rng: inout SplitMix64) {
+        switch options.binarize {
+        case .none: return
+        case .threshold: for i in 0..<count { x[i] = x[i] > 0.5 ? 1 : 0 }
+        case .dynamic: for i in 0..<count { x[i] = rng.nextUniform() < x[i] ? 1 : 0 }
+        }
+    }
+
+    public func negativeLogLikelihood(
+        logits: UnsafePointer<Float>, targets: UnsafePointer<Float>, batch: Int, dimension: Int,
+        nll: UnsafeMutablePointer<Float>, dLogits: UnsafeMutablePointer<Float>?, scale: Float
+    ) {
+        for r in 0..<batch {
+            let l = logits + r * dimension, x = targets + r * dimension
+            var s: Float = 0
+            if let dLogits {
+                let g = dLogits + r * dimension
+                for i in 0..<dimension {
+                    let e = exp(-abs(l[i]))
+                    s += max(l[i], 0) + log1p(e) - x[i] * l[i]
+                    // sigmoid from the same exp: 1/(1+e) for l >= 0, e/(1+e) otherwise.
+                    let sig = (l[i] >= 0 ? 1 : e) / (1 + e)
+                    g[i] = scale * (sig - x[i])
+                }
+            } else {
+                for i in 0..<dimension { s += max(l[i], 0) + log1p(exp(-abs(l[i]))) - x[i] * l[i] }
+            }
+            nll[r] = s
+        }
+    }
+
+    public func mean(logits: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, count: Int) {
+        for i in 0..<count { out[i] = 1 / (1 + exp(-logits[i])) }
+    }
+}

@@ -1,0 +1,114 @@
+import ArgumentParser
+import Foundation
+import VAEPipeBuiltinPlugins
+
+struct Sample: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Draw a grid of samples from a trained model (no data needed).")
+
+    @Option(name: .customLong("run"), help: ArgumentHelp("Run directory (or checkpoint file) written by `vaepipe train`.", valueName: "dir"))
+    var runDirectory: String
+    @Option(help: "Number of samples.")
+    var count: Int = 64
+    @Option(help: "Seed for the latent draws.")
+    var seed: UInt64 = 1
+    @Option(help: ArgumentHelp("PNG file to write.", valueName: "file.png"))
+    var out: String
+
+    func validate() throws { if !(1...4096).contains(count) { throw ValidationError("--count must be between 1 and 4096.") } }
+
+    func run() throws {
+        let registry = BuiltinPlugins.registry()
+        let (model, _) = try RunDirectory.loadModel(runDirectory, registry: registry)
+        try registry.exporter(SampleGrid.id).export(ExportRequest(model: model, count: count, seed: seed), to: out)
+        print("wrote \(out)")
+    }
+}
+
+struct Reconstruct: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Draw inputs above the model's reconstructions of them.")
+
+    @Option(name: .customLong("run"), help: ArgumentHelp("Run directory (or checkpoint file) written by `vaepipe train`.", valueName: "dir"))
+    var runDirectory: String
+    @OptionGroup var dataOptions: DataOptions
+    @Option(help: "Number of images to reconstruct.")
+    var count: Int = 16
+    @Option(help: ArgumentHelp("PNG file to write.", valueName: "file.png"))
+    var out: String
+
+    func validate() throws {
+        try dataOptions.validateLimit()
+        if !(1...1024).contains(count) { throw ValidationError("--count must be between 1 and 1024.") }
+    }
+
+    func run() throws {
+        let registry = BuiltinPlugins.registry()
+        let (model, _) = try RunDirectory.loadModel(runDirectory, registry: registry)
+        let data = try loadMatching(model, dataOptions, registry: registry)
+        try registry.exporter(Reconstructions.id).export(
+            ExportRequest(model: model, inputs: data.evaluationSet.prefix(count), count: count), to: out)
+        print("wrote \(out)")
+    }
+}
+
+struct Traverse: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Draw one strip per latent dimension, sweeping it from -3 to +3 (most informative first).")
+
+    @Option(name: .customLong("run"), help: ArgumentHelp("Run directory (or checkpoint file) written by `vaepipe train`.", valueName: "dir"))
+    var runDirectory: String
+    @Option(help: "Images per strip.")
+    var steps: Int = 9
+    @Option(help: ArgumentHelp("PNG file to write.", valueName: "file.png"))
+    var out: String
+
+    func validate() throws { if !(2...64).contains(steps) { throw ValidationError("--steps must be between 2 and 64.") } }
+
+    func run() throws {
+        let registry = BuiltinPlugins.registry()
+        let (model, ckpt) = try RunDirectory.loadModel(runDirectory, registry: registry)
+        let request = ExportRequest(model: model, steps: steps,
+                                    klPerDimension: ckpt.tensor(GalleryStats.klName)?.values,
+                                    traversalBase: ckpt.tensor(GalleryStats.baseName)?.values)
+        try registry.exporter(TraversalStrip.id).export(request, to: out)
+        print("wrote \(out)")
+    }
+}
+
+struct Evaluate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Score a trained model: negative ELBO per example (test split, or all the data when there is none), as JSON.")
+
+    @Option(name: .customLong("run"), help: ArgumentHelp("Run directory (or checkpoint file) written by `vaepipe train`.", valueName: "dir"))
+    var runDirectory: String
+    @OptionGroup var dataOptions: DataOptions
+    @Option(help: "Seed for the posterior samples.")
+    var seed: UInt64 = 1
+
+    func validate() throws { try dataOptions.validateLimit() }
+
+    func run() throws {
+        let registry = BuiltinPlugins.registry()
+        let (model, _) = try RunDirectory.loadModel(runDirectory, registry: registry)
+        let data = try loadMatching(model, dataOptions, registry: registry)
+        let set = data.evaluationSet
+        let loss = Evaluator.evaluate(model, on: set, seed: seed)
+        let n = Double(loss.count)
+        let result: [String: Any] = [
+            "neg_elbo": loss.negELBO / n, "reconstruction": loss.reconstruction / n, "kl": loss.kl / n,
+            "examples": loss.count, "split": data.test == nil ? "all" : "test",
+        ]
+        let json = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])
+        print(String(decoding: json, as: UTF8.self))
+    }
+}
+
+/// Loads data at the model's image size and checks that it fits the model.
+func loadMatching(_ model: VAE, _ options: DataOptions, registry: PluginRegistry) throws -> Dataset {
+    let shape = model.config.shape
+    let data = try registry.loadDataset(path: options.data, adapterID: options.adapter,
+                                        options: DatasetOptions(size: shape.height, limit: options.limit))
+    guard data.shape == shape else {
+        throw VAEPipeError.invalidOption("\(options.data): images are \(data.shape) but the model was trained on \(shape)")
+    }
+    return data
+}

@@ -1,0 +1,42 @@
+import Foundation
+
+/// The errors vaepipe's own code raises. Each names the file or thing at fault and the reason,
+/// and prints as one line.
+public enum VAEPipeError: Error, CustomStringConvertible, Equatable {
+    case missingPath(String)
+    case unrecognizedData(path: String, tried: [String])
+    case unknownPlugin(kind: String, id: String, known: [String])
+    case badFile(path: String, reason: String)
+    case noUsableImages(path: String, skipped: Int, examples: [SkippedFile])
+    case badCheckpoint(path: String, reason: String)
+    case invalidOption(String)
+    case trainingDiverged(epoch: Int, step: Int)
+    case io(path: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .missingPath(let p): return "\(p): no such file or directory"
+        case .unrecognizedData(let p, let tried):
+            return "\(p): not a dataset vaepipe can read (tried: \(tried.joined(separator: ", ")))"
+        case .unknownPlugin(let kind, let id, let known):
+            return "unknown \(kind) '\(id)' (known: \(known.joined(separator: ", ")))"
+        case .badFile(let p, let r): return "\(p): \(r)"
+        case .noUsableImages(let p, let n, let examples):
+            let shown = examples.prefix(3).map { "\($0.path): \($0.reason)" }.joined(separator: "; ")
+            return n == 0 ? "\(p): no PNG or JPEG images found"
+                : "\(p): no usable images (\(n) skipped; \(shown))"
+        case .badCheckpoint(let p, let r): return "\(p): not a usable checkpoint: \(r)"
+        case .invalidOption(let m): return m
+        case .trainingDiverged(let e, let s):
+            return "training diverged: the loss became NaN or infinite at epoch \(e), step \(s)"
+        case .io(let p, let r): return "\(p): \(r)"
+        }
+    }
+}
+
+func fileExists(_ path: String, isDirectory: inout Bool) -> Bool {
+    var dir: ObjCBool = false
+    let ok = FileManager.default.fileExists(atPath: path, isDirectory: &dir)
+    isDirectory = dir.boolValue
+    return ok
+}

@@ -1,0 +1,40 @@
+/// An 8-bit picture built in memory (interleaved, row-major); written to PNG by the exporters.
+public struct GridImage: Sendable, Equatable {
+    public var width: Int
+    public var height: Int
+    public var channels: Int
+    public var pixels: [UInt8]
+    public init(width: Int, height: Int, channels: Int, pixels: [UInt8]) {
+        self.width = width; self.height = height; self.channels = channels; self.pixels = pixels
+    }
+}
+
+/// What a gallery may draw from: the model, some inputs, and how many tiles.
+public struct ExportRequest {
+    public var model: VAE
+    /// Inputs to reconstruct or to anchor a traversal (nil: the exporter uses what the checkpoint remembers).
+    public var inputs: ImageSet?
+    public var count: Int
+    public var steps: Int
+    public var seed: UInt64
+    /// Average KL per latent dimension, remembered from training (orders traversal rows).
+    public var klPerDimension: [Float]?
+    /// A posterior mean remembered from training, the anchor of traversals without inputs.
+    public var traversalBase: [Float]?
+    public init(model: VAE, inputs: ImageSet? = nil, count: Int = 64, steps: Int = 9, seed: UInt64 = 1,
+                klPerDimension: [Float]? = nil, traversalBase: [Float]? = nil) {
+        self.model = model; self.inputs = inputs; self.count = count; self.steps = steps; self.seed = seed
+        self.klPerDimension = klPerDimension; self.traversalBase = traversalBase
+    }
+}
+
+/// Draws one gallery. `render` is pure (testable without files); writing is separate.
+public protocol Exporter {
+    static var id: String { get }
+    static var summary: String { get }
+    /// The file name `vaepipe train` writes into the run directory.
+    static var fileName: String { get }
+    /// How many tiles to draw when the user does not say (ignored where the model decides).
+    static var defaultCount: Int { get }
+    static func render(_ request: ExportRequest) throws -> GridImage
+}

@@ -1,0 +1,52 @@
+/// Layers run in order, with every activation and its gradient allocated once for the largest
+/// batch. Backward walks the layers in reverse, as the chain rule reads.
+public final class Sequential {
+    public let layers: [Layer]
+    public let capacity: Int
+    private let outputs: [FloatBuffer]
+    private let gradients: [FloatBuffer]
+    private var lastInput: UnsafePointer<Float>?
+
+    public init(_ layers: [Layer], capacity: Int) {
+        precondition(!layers.isEmpty)
+        for (a, b) in zip(layers, layers.dropFirst()) {
+            precondition(a.outputSize == b.inputSize, "layer sizes do not chain: \(a.outputSize) -> \(b.inputSize)")
+        }
+        self.layers = layers
+        self.capacity = capacity
+        outputs = layers.map { FloatBuffer(count: capacity * $0.outputSize) }
+        gradients = layers.map { FloatBuffer(count: capacity * $0.inputSize) }
+    }
+
+    public var inputSize: Int { layers[0].inputSize }
+    public var outputSize: Int { layers[layers.count - 1].outputSize }
+    public var output: UnsafeMutablePointer<Float> { outputs[outputs.count - 1].pointer }
+    /// dL/d(input) after `backward(... computeInputGradient: true)`.
+    public var inputGradient: UnsafeMutablePointer<Float> { gradients[0].pointer }
+
+    /// Runs the layers; the result is in `output`. `x` must stay valid until `backward`.
+    @discardableResult
+    public func forward(_ x: UnsafePointer<Float>, batch: Int) -> UnsafeMutablePointer<Float> {
+        precondition(batch <= capacity)
+        lastInput = x
+        var input = x
+        for (layer, out) in zip(layers, outputs) {
+            layer.forward(input, out.pointer, batch: batch)
+            input = UnsafePointer(out.pointer)
+        }
+        return output
+    }
+
+    /// `dy` is dL/d(output). The first layer skips its input gradient unless asked: for the
+    /// encoder nobody needs dL/dx, and it would cost a third of that layer's GEMM work.
+    public func backward(_ dy: UnsafePointer<Float>, batch: Int, computeInputGradient: Bool) {
+        guard let x = lastInput else { preconditionFailure("backward before forward") }
+        var upstream = dy
+        for i in stride(from: layers.count - 1, through: 0, by: -1) {
+            let input = i == 0 ? x : UnsafePointer(outputs[i - 1].pointer)
+            let dx: UnsafeMutablePointer<Float>? = (i > 0 || computeInputGradient) ? gradients[i].pointer : nil
+            layers[i].backward(input, outputs[i].pointer, upstream, dx, batch: batch)
+            if let dx { upstream = UnsafePointer(dx) }
+        }
+    }
+}

@@ -1,0 +1,125 @@
+/// Sums over one batch, in nats; divide by the batch size for per-example figures.
+public struct BatchLoss: Sendable {
+    public var reconstruction: Double = 0
+    public var kl: Double = 0
+    public var count: Int = 0
+    public init() {}
+    public var negELBO: Double { reconstruction + kl }
+    public static func += (a: inout BatchLoss, b: BatchLoss) {
+        a.reconstruction += b.reconstruction; a.kl += b.kl; a.count += b.count
+    }
+}
+
+/// The MLP VAE: encoder D-H ReLU -> (mu, log-variance) of size Z each, decoder Z-H ReLU -> D
+/// logits, scored by a likelihood head. Loss = -E_q[log p(x|z)] + KL(q(z|x) || N(0, I)),
+/// averaged over the batch, with one reparameterised sample per example.
+public final class VAE {
+    public let config: ModelConfig
+    public let head: any LikelihoodHead
+    public let encoder: Sequential
+    public let decoder: Sequential
+    public let parameters: ParameterStore
+    public let capacity: Int
+
+    // Scratch for one batch, allocated once.
+    private let eps: FloatBuffer
+    private let z: FloatBuffer
+    private let dMoments: FloatBuffer
+    private let dLogits: FloatBuffer
+    private let nll: FloatBuffer
+    private let kl: FloatBuffer
+
+    public init(config: ModelConfig, head: any LikelihoodHead, capacity: Int) {
+        precondition(config.architecture == "mlp", "only the mlp architecture exists")
+        let d = config.inputSize, h = config.hidden, k = config.latent
+        self.config = config
+        self.head = head
+        self.capacity = capacity
+        encoder = Sequential([Linear(d, h), ReLU(h), Linear(h, 2 * k)], capacity: capacity)
+        decoder = Sequential([Linear(k, h), ReLU(h), Linear(h, d)], capacity: capacity)
+
+        var specs: [ParameterSpec] = []
+        var owners: [(bind: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) -> Void, count: Int)] = []
+        for (prefix, net) in [("encoder", encoder), ("decoder", decoder)] {
+            for (i, layer) in net.layers.enumerated() where layer.parameterCount > 0 {
+                specs += layer.parameterSpecs.map { ParameterSpec(name: "\(prefix).\(i).\($0.name)", shape: $0.shape) }
+                owners.append((layer.bind, layer.parameterCount))
+            }
+        }
+        specs += head.parameterSpecs.map { ParameterSpec(name: "head.\($0.name)", shape: $0.shape) }
+        owners.append((head.bind, head.parameterSpecs.reduce(0) { $0 + $1.count }))
+        parameters = ParameterStore(specs: specs)
+        var offset = 0
+        for owner in owners {
+            owner.bind(parameters.values.pointer + offset, parameters.gradients.pointer + offset)
+            offset += owner.count
+        }
+
+        eps = FloatBuffer(count: capacity * k)
+        z = FloatBuffer(count: capacity * k)
+        dMoments = FloatBuffer(count: capacity * 2 * k)
+        dLogits = FloatBuffer(count: capacity * d)
+        nll = FloatBuffer(count: capacity)
+        kl = FloatBuffer(count: capacity)
+    }
+
+    public var latent: Int { config.latent }
+    public var inputSize: Int { config.inputSize }
+
+    /// Draws fresh weights (layer order fixed, so a seed always gives the same model).
+    public func initialize(seed: UInt64) {
+        var rng = SplitMix64(seed: seed)
+        for layer in encoder.layers + decoder.layers { layer.initialize(rng: &rng) }
+        head.initialize()
+    }
+
+    /// One forward and backward pass: fills `parameters.gradients` with d(mean loss)/dθ.
+    /// `x` is [batch x D] in [0, 1]; the head may binarise it in place first.
+    @discardableResult
+    public func trainStep(_ x: UnsafeMutablePointer<Float>, batch: Int, rng: inout SplitMix64) -> BatchLoss {
+        parameters.gradients.zero()
+        let (loss, moments) = forward(x, batch: batch, rng: &rng, gradients: true)
+        let scale = 1 / Float(batch)
+        decoder.backward(dLogits.pointer, batch: batch, computeInputGradient: true)
+        Reparameterization.backward(moments: moments, eps: eps.pointer, dz: decoder.inputGradient,
+                                    dMoments: dMoments.pointer, batch: batch, latent: latent)
+        KLDivergence.backward(moments: moments, dMoments: dMoments.pointer, scale: scale,
+                              batch: batch, latent: latent)
+        encoder.backward(dMoments.pointer, batch: batch, computeInputGradient: false)
+        return loss
+    }
+
+    /// The loss without gradients (one posterior sample per example, as in training).
+    public func evaluate(_ x: UnsafeMutablePointer<Float>, batch: Int, rng: inout SplitMix64) -> BatchLoss {
+        forward(x, batch: batch, rng: &rng, gradients: false).loss
+    }
+
+    private func forward(_ x: UnsafeMutablePointer<Float>, batch: Int, rng: inout SplitMix64,
+                         gradients: Bool) -> (loss: BatchLoss, moments: UnsafePointer<Float>) {
+        precondition(batch > 0 && batch <= capacity)
+        head.prepare(x, count: batch * inputSize, rng: &rng)
+        let moments = UnsafePointer(encoder.forward(x, batch: batch))
+        rng.fillNormal(eps.pointer, count: batch * latent)
+        Reparameterization.forward(moments: moments, eps: eps.pointer, z: z.pointer, batch: batch, latent: latent)
+        let logits = decoder.forward(z.pointer, batch: batch)
+        head.negativeLogLikelihood(
+            logits: logits, targets: x, batch: batch, dimension: inputSize, nll: nll.pointer,
+            dLogits: gradients ? dLogits.pointer : nil, scale: 1 / Float(batch))
+        KLDivergence.forward(moments: moments, out: kl.pointer, batch: batch, latent: latent)
+        var loss = BatchLoss()
+        for i in 0..<batch { loss.reconstruction += Double(nll[i]); loss.kl += Double(kl[i]) }
+        loss.count = batch
+        return (loss, moments)
+    }
+
+    /// Posterior moments [batch x 2Z] (means, then log-variances) for `x`.
+    public func encode(_ x: UnsafePointer<Float>, batch: Int) -> UnsafePointer<Float> {
+        UnsafePointer(encoder.forward(x, batch: batch))
+    }
+
+    /// The decoder's mean image for each latent row of `z`, into `out[batch x D]` in [0, 1].
+    public func decodeMean(_ z: UnsafePointer<Float>, batch: Int, into out: UnsafeMutablePointer<Float>) {
+        let logits = decoder.forward(z, batch: batch)
+        head.mean(logits: logits, into: out, count: batch * inputSize)
+    }
+}

@@ -1,0 +1,38 @@
+import Foundation
+
+/// Adam (Kingma & Ba 2015) over one flat parameter buffer, with PyTorch's defaults and its
+/// exact update order (bias-corrected step size, eps added after the square root).
+public final class Adam {
+    public var learningRate: Float
+    public let beta1: Float, beta2: Float, eps: Float
+    public private(set) var step = 0
+    public let m: FloatBuffer
+    public let v: FloatBuffer
+
+    public init(parameterCount: Int, learningRate: Float = 1e-3,
+                beta1: Float = 0.9, beta2: Float = 0.999, eps: Float = 1e-8) {
+        self.learningRate = learningRate
+        self.beta1 = beta1; self.beta2 = beta2; self.eps = eps
+        m = FloatBuffer(count: parameterCount)
+        v = FloatBuffer(count: parameterCount)
+    }
+
+    public func update(_ store: ParameterStore) {
+        precondition(store.count == m.count)
+        step += 1
+        let bc1 = 1 - Float(pow(Double(beta1), Double(step)))
+        let bc2 = 1 - Float(pow(Double(beta2), Double(step)))
+        let stepSize = learningRate / bc1
+        let invSqrtBc2 = 1 / bc2.squareRoot()
+        let p = store.values.pointer, g = store.gradients.pointer
+        let m = m.pointer, v = v.pointer
+        let b1 = beta1, b2 = beta2, e = eps
+        for i in 0..<store.count {
+            let gi = g[i]
+            let mi = b1 * m[i] + (1 - b1) * gi
+            let vi = b2 * v[i] + (1 - b2) * gi * gi
+            m[i] = mi; v[i] = vi
+            p[i] -= stepSize * mi / (vi.squareRoot() * invSqrtBc2 + e)
+        }
+    }
+}

@@ -1,0 +1,129 @@
+import Foundation
+
+public struct TrainOptions: Sendable {
+    public var epochs: Int = 10
+    public var batchSize: Int = 128
+    public var learningRate: Float = 1e-3
+    public var seed: UInt64 = 1
+    public init() {}
+}
+
+/// One line of `metrics.jsonl`: per-example figures in nats.
+public struct EpochReport: Codable, Sendable {
+    public var epoch: Int
+    public var trainLoss: Double
+    public var trainReconstruction: Double
+    public var trainKL: Double
+    public var testNegELBO: Double?
+    public var testReconstruction: Double?
+    public var testKL: Double?
+    public var seconds: Double
+    public var dataWaitSeconds: Double
+    public var examplesPerSecond: Double
+
+    enum CodingKeys: String, CodingKey {
+        case epoch, seconds
+        case trainLoss = "train_loss", trainReconstruction = "train_reconstruction", trainKL = "train_kl"
+        case testNegELBO = "test_neg_elbo", testReconstruction = "test_reconstruction", testKL = "test_kl"
+        case dataWaitSeconds = "data_wait_seconds", examplesPerSecond = "examples_per_second"
+    }
+}
+
+/// The training loop: shuffled batches, one Adam step each, an evaluation per epoch.
+public final class Trainer {
+    public let model: VAE
+    public let optimizer: Adam
+    public let options: TrainOptions
+    private let batcher: Batcher
+    private let test: ImageSet?
+    private var rng: SplitMix64
+
+    public init(model: VAE, train: ImageSet, test: ImageSet?, options: TrainOptions) {
+        precondition(train.shape == model.config.shape)
+        self.model = model
+        self.options = options
+        self.test = test
+        optimizer = Adam(parameterCount: model.parameters.count, learningRate: options.learningRate)
+        batcher = Batcher(set: train, batchSize: options.batchSize, seed: options.seed)
+        rng = SplitMix64(seed: options.seed).derived(0x7EA1)
+    }
+
+    /// Trains one epoch (1-based) and evaluates on the test split when there is one.
+    public func runEpoch(_ epoch: Int) throws -> EpochReport {
+        let start = DispatchTime.now().uptimeNanoseconds
+        let batches = batcher.start(epoch: epoch)
+        defer { batches.finish() }
+        var total = BatchLoss()
+        var step = 0
+        while let (x, n) = batches.next() {
+            step += 1
+            let loss = model.trainStep(x, batch: n, rng: &rng)
+            guard loss.negELBO.isFinite else { throw VAEPipeError.trainingDiverged(epoch: epoch, step: step) }
+            optimizer.update(model.parameters)
+            total += loss
+        }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        var report = EpochReport(
+            epoch: epoch, trainLoss: total.negELBO / Double(total.count),
+            trainReconstruction: total.reconstruction / Double(total.count), trainKL: total.kl / Double(total.count),
+            seconds: seconds, dataWaitSeconds: batches.waitSeconds,
+            examplesPerSecond: Double(total.count) / seconds)
+        if let test {
+            let t = Evaluator.evaluate(model, on: test, seed: options.seed)
+            report.testNegELBO = t.negELBO / Double(t.count)
+            report.testReconstruction = t.reconstruction / Double(t.count)
+            report.testKL = t.kl / Double(t.count)
+        }
+        return report
+    }
+}
+
+public enum Evaluator {
+    /// Sums of the loss terms over the whole set, one posterior sample per example, with a fixed
+    /// noise seed so the same model always gets the same score.
+    public static func evaluate(_ model: VAE, on set: ImageSet, seed: UInt64) -> BatchLoss {
+        let batcher = Batcher(set: set, batchSize: model.capacity, seed: seed, shuffle: false)
+        var rng = SplitMix64(seed: seed).derived(0xE7A1)
+        let batches = batcher.start(epoch: 0)
+        defer { batches.finish() }
+        var total = BatchLoss()
+        while let (x, n) = batches.next() { total += model.evaluate(x, batch: n, rng: &rng) }
+        return total
+    }
+
+    /// Average KL per latent dimension over (up to `limit` examples of) `set`: how much each
+    /// dimension is used. Traversal galleries list dimensions in this order, largest first.
+    public static func klPerDimension(_ model: VAE, on set: ImageSet, limit: Int = 2000) -> [Float] {
+        let k = model.latent
+        var sums = [Double](repeating: 0, count: k)
+        let sub = set.prefix(limit)
+        let batcher = Batcher(set: sub, batchSize: model.capacity, seed: 0, shuffle: false)
+        let batches = batcher.start(epoch: 0)
+        defer { batches.finish() }
+        while let (x, n) = batches.next() {
+            let m = model.encode(x, batch: n)
+            for r in 0..<n {
+                let mu = m + r * 2 * k, lv = mu + k
+                for j in 0..<k { sums[j] += 0.5 * Double(mu[j] * mu[j] + exp(lv[j]) - 1 - lv[j]) }
+            }
+        }
+        return sums.map { Float($0 / Double(max(sub.count, 1))) }
+    }
+
+    /// Posterior means [count x Z] of the first `count` examples of `set`.
+    public static func posteriorMeans(_ model: VAE, on set: ImageSet, count: Int) -> [Float] {
+        let k = model.latent, d = set.shape.count
+        let n = min(count, set.count)
+        var out = [Float](repeating: 0, count: n * k)
+        let x = FloatBuffer(count: model.capacity * d)
+        var done = 0
+        while done < n {
+            let b = min(model.capacity, n - done)
+            for r in 0..<b { set.copyNormalized(done + r, into: x.pointer + r * d) }
+            let m = model.encode(x.pointer, batch: b)
+            for r in 0..<b { for j in 0..<k { out[(done + r) * k + j] = m[r * 2 * k + j] } }
+            done += b
+        }
+        return out
+    }
+}

@@ -1,0 +1,123 @@
+import Foundation
+import VAEPipeTestSupport
+import XCTest
+
+/// Runs the built `vaepipe` binary on tiny data, as a user would.
+final class CLIEndToEndTests: XCTestCase {
+    struct Result { var status: Int32; var stdout: String; var stderr: String }
+
+    var binary: URL {
+        // XCTest bundles live in the products directory, beside the executable.
+        let dir = Bundle.main.bundleURL.pathExtension == "xctest" ? Bundle.main.bundleURL.deletingLastPathComponent() : Bundle.main.bundleURL
+        return dir.appendingPathComponent("vaepipe")
+    }
+
+    @discardableResult
+    func run(_ args: [String], file: StaticString = #filePath, line: UInt = #line) throws -> Result {
+        let p = Process()
+        p.executableURL = binary
+        p.arguments = args
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out; p.standardError = err
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    }
+
+    func pngSize(_ path: String) throws -> (Int, Int) {
+        let d = try XCTUnwrap(FileManager.default.contents(atPath: path), path)
+        XCTAssertEqual(Array(d.prefix(8)), [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
+        func be32(_ o: Int) -> Int { d[o..<(o + 4)].reduce(0) { $0 << 8 | Int($1) } }
+        return (be32(16), be32(20))
+    }
+
+    func testTrainOnIDXThenSampleReconstructTraverseEvaluate() throws {
+        let data = Fixtures.idxDirectory(train: 96, test: 16, side: 8)
+        let runDir = Fixtures.temporaryDirectory() + "/run"
+        let r = try run(["train", "--data", data, "--epochs", "3", "--batch", "16", "--latent", "2",
+                         "--hidden", "32", "--lr", "0.01", "--out", runDir])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("96 training images, 16 test images, 8x8x1"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("epoch 3/3"), r.stdout)
+        for f in ["model.safetensors", "run.json", "metrics.jsonl", "reconstructions.png", "samples.png", "traversals.png"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: runDir + "/" + f), f)
+        }
+        let lines = try String(contentsOfFile: runDir + "/metrics.jsonl", encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(lines.count, 3)
+        let last = try JSONSerialization.jsonObject(with: Data(lines[2].utf8)) as! [String: Any]
+        let first = try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as! [String: Any]
+        XCTAssertLessThan(last["train_loss"] as! Double, first["train_loss"] as! Double)
+        XCTAssertNotNil(last["test_neg_elbo"] as? Double)
+
+        // 8x8 tiles are zoomed 7x to 56 pixels; 2 latent dimensions x 9 steps.
+        let (tw, th) = try pngSize(runDir + "/traversals.png")
+        XCTAssertEqual(tw, 9 * 56 + 10 * 2); XCTAssertEqual(th, 2 * 56 + 3 * 2)
+
+        let out = Fixtures.temporaryDirectory()
+        XCTAssertEqual(try run(["sample", "--run", runDir, "--count", "4", "--out", out + "/s.png"]).status, 0)
+        XCTAssertEqual(try pngSize(out + "/s.png").0, 2 * 56 + 3 * 2)
+        XCTAssertEqual(try run(["reconstruct", "--run", runDir, "--data", data, "--count", "3", "--out", out + "/r.png"]).status, 0)
+        XCTAssertEqual(try pngSize(out + "/r.png").1, 2 * 56 + 3 * 2)
+        XCTAssertEqual(try run(["traverse", "--run", runDir, "--steps", "5", "--out", out + "/t.png"]).status, 0)
+        XCTAssertEqual(try pngSize(out + "/t.png").0, 5 * 56 + 6 * 2)
+
+        let e = try run(["evaluate", "--run", runDir, "--data", data])
+        XCTAssertEqual(e.status, 0, e.stderr)
+        let json = try JSONSerialization.jsonObject(with: Data(e.stdout.utf8)) as! [String: Any]
+        XCTAssertEqual(json["split"] as? String, "test")
+        XCTAssertEqual(json["examples"] as? Int, 16)
+        let neg = try XCTUnwrap(json["neg_elbo"] as? Double), rec = try XCTUnwrap(json["reconstruction"] as? Double)
+        let kl = try XCTUnwrap(json["kl"] as? Double)
+        XCTAssertEqual(neg, rec + kl, accuracy: 1e-6)
+        // The same model and seed score the same as the last epoch's test figure.
+        XCTAssertEqual(neg, last["test_neg_elbo"] as! Double, accuracy: 1e-3)
+    }
+
+    func testTrainOnAMessyImageFolderSkipsAndListsBrokenFiles() throws {
+        let runDir = Fixtures.temporaryDirectory() + "/run"
+        let r = try run(["train", "--data", Fixtures.samples + "/mixed-folder", "--likelihood", "gaussian", "--size", "8",
+                         "--epochs", "2", "--batch", "4", "--latent", "2", "--hidden", "16", "--out", runDir])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("8 training images") && r.stdout.contains("8x8x3"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("skipped 3 unreadable file(s)"), r.stdout)
+        let skipped = try String(contentsOfFile: runDir + "/skipped.txt", encoding: .utf8)
+        XCTAssertEqual(skipped.split(separator: "\n").count, 3)
+        XCTAssertTrue(skipped.contains("truncated.png"), skipped)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: runDir + "/samples.png"))
+    }
+
+    func assertFails(_ args: [String], mentioning needles: [String], file: StaticString = #filePath, line: UInt = #line) throws {
+        let r = try run(args)
+        XCTAssertNotEqual(r.status, 0, "expected failure: \(args)", file: file, line: line)
+        for n in needles { XCTAssertTrue(r.stderr.contains(n), "stderr lacks '\(n)': \(r.stderr)", file: file, line: line) }
+        XCTAssertFalse(r.stderr.contains("Fatal error") || r.stderr.contains("Stack dump"), r.stderr, file: file, line: line)
+        XCTAssertLessThanOrEqual(r.stderr.split(separator: "\n").count, 3, "one clear line, not a wall: \(r.stderr)", file: file, line: line)
+    }
+
+    func testBadInputGivesOneClearErrorLine() throws {
+        let out = Fixtures.temporaryDirectory()
+        try assertFails(["train", "--data", "/no/such/dir", "--out", out + "/r"], mentioning: ["/no/such/dir", "no such file"])
+        let empty = Fixtures.temporaryDirectory()
+        try assertFails(["train", "--data", empty, "--out", out + "/r"], mentioning: [empty, "no PNG or JPEG images"])
+        let bad = out + "/bad-idx3-ubyte"
+        FileManager.default.createFile(atPath: bad, contents: Data(Fixtures.idx(dimensions: [10, 4, 4], data: [1, 2, 3])))
+        try assertFails(["train", "--data", bad, "--out", out + "/r"], mentioning: [bad, "truncated"])
+        try assertFails(["train", "--data", empty, "--likelihood", "poisson", "--out", out + "/r"], mentioning: ["poisson", "bernoulli, gaussian"])
+        try assertFails(["train", "--data", empty, "--likelihood", "gaussian", "--binarize", "dynamic", "--out", out + "/r"],
+                        mentioning: ["bernoulli"])
+        try assertFails(["train", "--data", empty, "--epochs", "0", "--out", out + "/r"], mentioning: ["--epochs"])
+        try assertFails(["sample", "--run", out + "/nothing", "--out", out + "/s.png"], mentioning: [out + "/nothing"])
+        let junk = out + "/junk.safetensors"
+        FileManager.default.createFile(atPath: junk, contents: Data("garbage garbage".utf8))
+        try assertFails(["sample", "--run", junk, "--out", out + "/s.png"], mentioning: [junk, "not a usable checkpoint"])
+    }
+
+    func testPluginsListsEveryRegisteredId() throws {
+        let r = try run(["plugins"])
+        XCTAssertEqual(r.status, 0)
+        for id in ["idx", "images", "bernoulli", "gaussian", "reconstructions", "samples", "traversals"] {
+            XCTAssertTrue(r.stdout.contains("  \(id) "), "missing \(id): \(r.stdout)")
+        }
+    }
+}

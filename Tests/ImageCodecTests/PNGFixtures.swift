@@ -1,0 +1,75 @@
+// PNG fixtures, each under 200 bytes. Written by a 30-line Python PNG writer (chunks with
+// zlib.crc32, IDAT with zlib.compress, filter 0 on every row, Adam7 pass order from the spec)
+// because Pillow cannot save 2/4-bit gray, 16-bit RGB or interlaced PNGs; every one but
+// hugeHeader was then opened with Pillow 9.4 to check it decodes to the pixels described.
+enum PNGFixtures {
+    /// 4x2, 2-bit palette [red, green, blue, white]; rows 0 1 2 3 / 3 2 1 0.
+    static let palette2bit = hexBytes("""
+        89504e470d0a1a0a0000000d494844520000000400000002020300000002c695f00000000c504c5445ff000000ff0000
+        00fffffffffb0060f60000000c4944415478da639066780200013901007b9942370000000049454e44ae426082
+        """)
+
+    /// 2x2, 8-bit palette [red, green, blue, (9,9,9)], tRNS alphas [255, 128, 0] (entry 3 opaque); rows 0 1 / 2 3.
+    static let paletteTRNS = hexBytes("""
+        89504e470d0a1a0a0000000d49484452000000020000000208030000004568fd160000000c504c5445ff000000ff0000
+        00ff0909095c717e860000000374524e53ff80007f6d68780000000e4944415478da63606064606206000011000783ca
+        64640000000049454e44ae426082
+        """)
+
+    /// 8x2, 1-bit gray; rows 10110010 / 01001101.
+    static let gray1bit = hexBytes("""
+        89504e470d0a1a0a0000000d49484452000000080000000201000000004defa0400000000c4944415478da63d8c4e00b
+        00026701007904c61e0000000049454e44ae426082
+        """)
+
+    /// 4x1, 2-bit gray 0 1 2 3.
+    static let gray2bit = hexBytes("""
+        89504e470d0a1a0a0000000d494844520000000400000001020000000096e748b00000000a4944415478da6390060000
+        1d001c237c8fac0000000049454e44ae426082
+        """)
+
+    /// 16x1, 4-bit gray 0...15.
+    static let gray4bit = hexBytes("""
+        89504e470d0a1a0a0000000d494844520000001000000001040000000037e29c82000000114944415478da636054764d
+        ef5c7df63d000b5503c1f3a9fcda0000000049454e44ae426082
+        """)
+
+    /// 3x1, 16-bit gray 0x0000 0x8080 0xFFFF.
+    static let gray16bit = hexBytes("""
+        89504e470d0a1a0a0000000d49484452000000030000000110000000006e1b972b0000000f4944415478da6360606868
+        f8ff1f00068402ffff1b62f10000000049454e44ae426082
+        """)
+
+    /// 2x1, 8-bit gray 0 50, tRNS marks 50 transparent.
+    static let grayTRNS = hexBytes("""
+        89504e470d0a1a0a0000000d4948445200000002000000010800000000d14920560000000274524e530032be449cb800
+        00000b4944415478da636030020000350033ad25cd9a0000000049454e44ae426082
+        """)
+
+    /// 2x1, 16-bit RGB (FFFF,0000,8080) (0000,FFFF,FFFF).
+    static let rgb16bit = hexBytes("""
+        89504e470d0a1a0a0000000d49484452000000020000000110020000002bd0349e000000144944415478da63f8ff9f81
+        a1a18181e13f100000286c06fbec1226df0000000049454e44ae426082
+        """)
+
+    /// 2x1, 8-bit gray+alpha (10,255) (200,0).
+    static let grayAlpha = hexBytes("""
+        89504e470d0a1a0a0000000d49484452000000020000000108040000005e2bb7010000000d4944415478da63e0fa7f82
+        010004ba01d27e4f4db80000000049454e44ae426082
+        """)
+
+    /// 8x8, 8-bit RGB, Adam7-interlaced; pixel (x,y) = (32x, 32y, 16(x+y)).
+    static let adam7RGB = hexBytes("""
+        89504e470d0a1a0a0000000d49484452000000080000000808020000013c6a194a0000008b4944415478da158d411543
+        3110029150092be14b40422420211290100948f812564225ac94a61ce6cd6900ee0c5ed0fe4b35045aed002c92a69a06
+        5a6cbbd3dd287c842758838de223ae700f0fca4bdef119bf37b6d527fd4e7f81fa5415eb51d1b552eada53b7aca7446a
+        49b276e4d619ddffac8a98add839493aefa481d935e61c4d3c6fa67bbe33f30301425401faedc9770000000049454e44
+        ae426082
+        """)
+
+    /// IHDR declares 100000x100000 8-bit RGB; the IDAT holds one filter byte, nothing more.
+    static let hugeHeader = hexBytes("""
+        89504e470d0a1a0a0000000d49484452000186a0000186a0080200000027309c9f0000000949444154789c6300000001
+        00015eff7df90000000049454e44ae426082
+        """)
+}

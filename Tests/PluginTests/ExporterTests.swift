@@ -1,0 +1,65 @@
+import Foundation
+import VAEPipeBuiltinPlugins
+import VAEPipeImageCodecs
+import VAEPipeTestSupport
+import XCTest
+
+final class ExporterTests: XCTestCase {
+    func testGridPlacesTilesWithPaddingAndZoom() {
+        let shape = ImageShape(height: 1, width: 2, channels: 1)
+        let tiles: [Float] = [0, 1, 0.5, 0.25, 1, 1]
+        let g = tiles.withUnsafeBufferPointer { Grid.make(tiles: $0, shape: shape, columns: 2, padding: 1, zoom: 1) }
+        // 2 columns x 2 rows of 2x1 tiles with 1-pixel padding: 7 x 5.
+        XCTAssertEqual(g.width, 7); XCTAssertEqual(g.height, 5)
+        let s = Grid.separator
+        XCTAssertEqual(Array(g.pixels[7..<14]), [s, 0, 255, s, 128, 64, s])
+        XCTAssertEqual(Array(g.pixels[21..<28]), [s, 255, 255, s, s, s, s])  // the missing 4th tile stays gray
+    }
+
+    func testQuantizeRoundsAndClamps() {
+        XCTAssertEqual([-1, 0, 0.5, 1, 2, .nan].map(Grid.quantize), [0, 0, 128, 255, 255, 0])
+    }
+
+    func makeModel(latent: Int = 3) -> VAE {
+        let m = VAE(config: ModelConfig(shape: ImageShape(height: 4, width: 4, channels: 3), hidden: 8, latent: latent, head: "bernoulli"),
+                    head: BernoulliHead(options: HeadOptions()), capacity: 5)
+        m.initialize(seed: 2)
+        return m
+    }
+
+    func testGalleriesHaveTheDocumentedLayout() throws {
+        let model = makeModel()
+        let inputs = ImageSet(shape: model.config.shape, pixels: (0..<(11 * 48)).map { UInt8($0 % 256) })
+        let z = Grid.defaultZoom(model.config.shape), tile = 4 * z
+        let rec = try Reconstructions.render(ExportRequest(model: model, inputs: inputs, count: 11))
+        // 11 inputs -> 8 columns, 2 pairs of rows (input row above reconstruction row).
+        XCTAssertEqual(rec.width, 8 * tile + 9 * 2); XCTAssertEqual(rec.height, 4 * tile + 5 * 2)
+        XCTAssertEqual(rec.channels, 3)
+        // Top-left tile is the first input, drawn exactly.
+        XCTAssertEqual(Array(rec.pixels[((2 * rec.width) + 2) * 3..<((2 * rec.width) + 2) * 3 + 3]), [0, 1, 2])
+
+        let samples = try SampleGrid.render(ExportRequest(model: model, count: 10))
+        XCTAssertEqual(samples.width, 4 * tile + 5 * 2); XCTAssertEqual(samples.height, 3 * tile + 4 * 2)
+
+        let trav = try TraversalStrip.render(ExportRequest(model: model, inputs: inputs, steps: 5))
+        XCTAssertEqual(trav.width, 5 * tile + 6 * 2); XCTAssertEqual(trav.height, 3 * tile + 4 * 2)
+    }
+
+    func testSamplesAreReproducibleFromTheSeed() throws {
+        let model = makeModel()
+        let a = try SampleGrid.render(ExportRequest(model: model, count: 4, seed: 3))
+        let b = try SampleGrid.render(ExportRequest(model: model, count: 4, seed: 3))
+        let c = try SampleGrid.render(ExportRequest(model: model, count: 4, seed: 4))
+        XCTAssertEqual(a, b); XCTAssertNotEqual(a, c)
+    }
+
+    func testExportWritesAPNGThatDecodesToTheGrid() throws {
+        let model = makeModel()
+        let path = Fixtures.temporaryDirectory() + "/s.png"
+        try SampleGrid.export(ExportRequest(model: model, count: 4), to: path)
+        let grid = try SampleGrid.render(ExportRequest(model: model, count: 4))
+        let png = try ImageDecoder.decodeFile(atPath: path)
+        XCTAssertEqual(png.pixels, grid.pixels)
+        XCTAssertEqual(png.width, grid.width)
+    }
+}

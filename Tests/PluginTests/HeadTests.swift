@@ -1,0 +1,86 @@
+import Foundation
+import VAEPipeBuiltinPlugins
+import VAEPipeTestSupport
+import XCTest
+
+final class HeadTests: XCTestCase {
+    func makeHead(_ type: any LikelihoodHead.Type, _ options: HeadOptions = HeadOptions()) throws -> (any LikelihoodHead, ParameterStore) {
+        let head = try type.init(options: options)
+        let store = ParameterStore(specs: head.parameterSpecs)
+        head.bind(values: store.values.pointer, gradients: store.gradients.pointer)
+        head.initialize()
+        return (head, store)
+    }
+
+    /// d(scale * sum NLL)/dlogits and d/dθ against finite differences.
+    func checkGradients(_ type: any LikelihoodHead.Type, logSigma: Float? = nil) throws {
+        let (head, store) = try makeHead(type)
+        if let logSigma { store.values[0] = logSigma }
+        let batch = 3, d = 5
+        let logits = FloatBuffer(GradientCheck.random(batch * d, seed: 21, scale: 3))
+        var rng = SplitMix64(seed: 22)
+        let targets = FloatBuffer((0..<(batch * d)).map { _ in rng.nextUniform() })
+        let nll = FloatBuffer(count: batch), grad = FloatBuffer(count: batch * d)
+        let scale: Float = 0.5
+        func loss() -> Double {
+            head.negativeLogLikelihood(logits: logits.pointer, targets: targets.pointer, batch: batch, dimension: d,
+                                       nll: nll.pointer, dLogits: nil, scale: scale)
+            return Double(scale) * nll.array.reduce(0) { $0 + Double($1) }
+        }
+        store.gradients.zero()
+        head.negativeLogLikelihood(logits: logits.pointer, targets: targets.pointer, batch: batch, dimension: d,
+                                   nll: nll.pointer, dLogits: grad.pointer, scale: scale)
+        let withGradient = nll.array
+        XCTAssertEqual(withGradient.map(Double.init).reduce(0, +) * Double(scale), loss(), accuracy: 1e-4)
+        GradientCheck.assertMatches(logits.pointer, count: logits.count, analytic: grad.array, label: "dlogits", loss)
+        if store.count > 0 {
+            GradientCheck.assertMatches(store.values.pointer, count: store.count, analytic: store.gradients.array,
+                                        label: "dθ", loss)
+        }
+    }
+
+    func testBernoulliGradientsMatchFiniteDifferences() throws { try checkGradients(BernoulliHead.self) }
+    func testGaussianGradientsMatchFiniteDifferences() throws { try checkGradients(GaussianHead.self, logSigma: -0.7) }
+
+    func testBernoulliNLLIsBinaryCrossEntropy() throws {
+        let (head, _) = try makeHead(BernoulliHead.self)
+        let logits = FloatBuffer([0, 2, -3]), x = FloatBuffer([1, 0.25, 0]), nll = FloatBuffer(count: 1)
+        head.negativeLogLikelihood(logits: logits.pointer, targets: x.pointer, batch: 1, dimension: 3, nll: nll.pointer, dLogits: nil, scale: 1)
+        func bce(_ l: Double, _ t: Double) -> Double { let p = 1 / (1 + exp(-l)); return -(t * log(p) + (1 - t) * log(1 - p)) }
+        XCTAssertEqual(Double(nll[0]), bce(0, 1) + bce(2, 0.25) + bce(-3, 0), accuracy: 1e-5)
+    }
+
+    func testBernoulliIsFiniteForHugeLogits() throws {
+        let (head, _) = try makeHead(BernoulliHead.self)
+        let logits = FloatBuffer([200, -200]), x = FloatBuffer([0, 1]), nll = FloatBuffer(count: 1), g = FloatBuffer(count: 2)
+        head.negativeLogLikelihood(logits: logits.pointer, targets: x.pointer, batch: 1, dimension: 2, nll: nll.pointer, dLogits: g.pointer, scale: 1)
+        XCTAssertEqual(nll[0], 400, accuracy: 1e-3)
+        XCTAssertEqual(g.array, [1, -1])
+    }
+
+    func testGaussianNLLIncludesTheNormalisingConstant() throws {
+        let (head, store) = try makeHead(GaussianHead.self)
+        store.values[0] = Float(log(0.5))  // sigma = 1/2
+        // logit 0 -> mean 1/2; x = 1 -> (x - m)^2 / (2 sigma^2) = 0.25 / 0.5 = 0.5
+        let logits = FloatBuffer([0]), x = FloatBuffer([1]), nll = FloatBuffer(count: 1)
+        head.negativeLogLikelihood(logits: logits.pointer, targets: x.pointer, batch: 1, dimension: 1, nll: nll.pointer, dLogits: nil, scale: 1)
+        XCTAssertEqual(Double(nll[0]), 0.5 + log(0.5) + 0.5 * log(2 * Double.pi), accuracy: 1e-5)
+    }
+
+    func testGaussianRefusesBinarization() {
+        XCTAssertThrowsError(try GaussianHead(options: HeadOptions(binarize: .threshold)))
+    }
+
+    func testBinarizationModes() throws {
+        var rng = SplitMix64(seed: 1)
+        let (threshold, _) = try makeHead(BernoulliHead.self, HeadOptions(binarize: .threshold))
+        let x = FloatBuffer([0.2, 0.5, 0.51, 1])
+        threshold.prepare(x.pointer, count: 4, rng: &rng)
+        XCTAssertEqual(x.array, [0, 0, 1, 1])
+        let (dynamic, _) = try makeHead(BernoulliHead.self, HeadOptions(binarize: .dynamic))
+        let y = FloatBuffer([Float](repeating: 0.3, count: 10_000))
+        dynamic.prepare(y.pointer, count: y.count, rng: &rng)
+        XCTAssertTrue(y.array.allSatisfy { $0 == 0 || $0 == 1 })
+        XCTAssertEqual(Double(y.array.reduce(0, +)) / 10_000, 0.3, accuracy: 0.02)
+    }
+}
