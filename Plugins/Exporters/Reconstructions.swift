@@ -1,6 +1,6 @@
 import VAEPipeCore
 
-/// Inputs and what the model makes of them: each row of inputs sits above its row of
+/// Inputs (spread evenly over the data) and what the model makes of them: each row of inputs sits above its row of
 /// reconstructions (the decoder's mean at the posterior mean, so the picture is not noisy).
 public enum Reconstructions: Exporter {
     public static let id = "reconstructions"
@@ -9,10 +9,11 @@ public enum Reconstructions: Exporter {
     public static let defaultCount = 16
 
     public static func render(_ request: ExportRequest) throws -> GridImage {
-        guard let inputs = request.inputs, inputs.count > 0 else {
+        guard let all = request.inputs, all.count > 0 else {
             throw VAEPipeError.invalidOption("reconstructions need input images (--data)")
         }
         let model = request.model, d = model.inputSize, k = model.latent
+        let inputs = all.evenlySpaced(request.count)
         guard inputs.shape == model.config.shape else {
             throw VAEPipeError.invalidOption("the data's images are \(inputs.shape) but the model was trained on \(model.config.shape)")
         }

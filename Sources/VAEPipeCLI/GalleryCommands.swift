@@ -45,7 +45,7 @@ struct Reconstruct: ParsableCommand {
         let (model, _) = try RunDirectory.loadModel(runDirectory, registry: registry)
         let data = try loadMatching(model, dataOptions, registry: registry)
         try registry.exporter(Reconstructions.id).export(
-            ExportRequest(model: model, inputs: data.evaluationSet.prefix(count), count: count), to: out)
+            ExportRequest(model: model, inputs: data.evaluationSet.evenlySpaced(count), count: count), to: out)
         print("wrote \(out)")
     }
 }

@@ -137,7 +137,8 @@ struct Train: ParsableCommand {
     }
 
     private func writeGalleries(_ model: VAE, dataset: Dataset, registry: PluginRegistry) throws {
-        let inputs = dataset.evaluationSet.prefix(2000)
+        // Evenly spaced, so a folder sorted by class shows every class, not just the first.
+        let inputs = dataset.evaluationSet.evenlySpaced(2000)
         for exporter in registry.exporters {
             let request = ExportRequest(model: model, inputs: inputs, count: exporter.defaultCount, seed: seed)
             try exporter.export(request, to: out.appendingPath(exporter.fileName))

@@ -31,6 +31,17 @@ public struct ImageSet: Sendable {
                         labels: labels.map { Array($0.prefix(n)) })
     }
 
+    /// `n` examples spread evenly over the set: a fair cross-section of a folder sorted by class.
+    public func evenlySpaced(_ n: Int) -> ImageSet {
+        guard n < count else { return self }
+        let d = shape.count
+        var out: [UInt8] = []
+        out.reserveCapacity(n * d)
+        let picks = (0..<n).map { $0 * count / n }
+        for i in picks { out += pixels[(i * d)..<((i + 1) * d)] }
+        return ImageSet(shape: shape, pixels: out, labels: labels.map { l in picks.map { l[$0] } })
+    }
+
     /// Writes example `index` as Float32 in [0, 1] to `out[shape.count]`.
     public func copyNormalized(_ index: Int, into out: UnsafeMutablePointer<Float>) {
         let d = shape.count
