@@ -16,10 +16,13 @@ let package = Package(
                        providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
                        providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng",
+                       providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CJPEG", path: "Sources/CJPEG", pkgConfig: "libjpeg",
+                       providers: [.apt(["libjpeg62-turbo-dev"])]),
         // libpng longjmps and libjpeg exit()s on error: both are caught here, in C, and
         // turned into a return code plus a message that Swift reads.
-        .target(name: "CImageShim", path: "Sources/CImageShim",
-                linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg")]),
+        .target(name: "CImageShim", dependencies: ["CPNG", "CJPEG"], path: "Sources/CImageShim"),
 
         // MARK: - Core: tensors, layers, model, loss, optimizer, batcher, plugin protocols
         .target(name: "VAEPipeCore", dependencies: ["CBLAS"], path: "Sources/VAEPipeCore"),

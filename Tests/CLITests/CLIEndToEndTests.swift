@@ -101,7 +101,7 @@ final class CLIEndToEndTests: XCTestCase {
         let empty = Fixtures.temporaryDirectory()
         try assertFails(["train", "--data", empty, "--out", out + "/r"], mentioning: [empty, "no PNG or JPEG images"])
         let bad = out + "/bad-idx3-ubyte"
-        FileManager.default.createFile(atPath: bad, contents: Data(Fixtures.idx(dimensions: [10, 4, 4], data: [1, 2, 3])))
+        _ = FileManager.default.createFile(atPath: bad, contents: Data(Fixtures.idx(dimensions: [10, 4, 4], data: [1, 2, 3])))
         try assertFails(["train", "--data", bad, "--out", out + "/r"], mentioning: [bad, "truncated"])
         try assertFails(["train", "--data", empty, "--likelihood", "poisson", "--out", out + "/r"], mentioning: ["poisson", "bernoulli, gaussian"])
         try assertFails(["train", "--data", empty, "--likelihood", "gaussian", "--binarize", "dynamic", "--out", out + "/r"],
@@ -109,7 +109,7 @@ final class CLIEndToEndTests: XCTestCase {
         try assertFails(["train", "--data", empty, "--epochs", "0", "--out", out + "/r"], mentioning: ["--epochs"])
         try assertFails(["sample", "--run", out + "/nothing", "--out", out + "/s.png"], mentioning: [out + "/nothing"])
         let junk = out + "/junk.safetensors"
-        FileManager.default.createFile(atPath: junk, contents: Data("garbage garbage".utf8))
+        _ = FileManager.default.createFile(atPath: junk, contents: Data("garbage garbage".utf8))
         try assertFails(["sample", "--run", junk, "--out", out + "/s.png"], mentioning: [junk, "not a usable checkpoint"])
     }
 

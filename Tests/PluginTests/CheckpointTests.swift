@@ -39,7 +39,7 @@ final class CheckpointTests: XCTestCase {
         let model = makeModel(BernoulliHead(options: HeadOptions()))
         let data = try Checkpoint(model: model).encoded()
         let path = Fixtures.temporaryDirectory() + "/cut.safetensors"
-        FileManager.default.createFile(atPath: path, contents: data.prefix(data.count - 10))
+        _ = FileManager.default.createFile(atPath: path, contents: data.prefix(data.count - 10))
         XCTAssertThrowsError(try Checkpoint.read(from: path)) { error in
             XCTAssertTrue("\(error)".hasPrefix(path + ": not a usable checkpoint"), "\(error)")
         }

@@ -7,7 +7,7 @@ import XCTest
 final class IDXAdapterTests: XCTestCase {
     func write(_ bytes: [UInt8], _ name: String, in dir: String) -> String {
         let p = dir + "/" + name
-        FileManager.default.createFile(atPath: p, contents: Data(bytes))
+        _ = FileManager.default.createFile(atPath: p, contents: Data(bytes))
         return p
     }
 
@@ -89,7 +89,7 @@ final class IDXAdapterTests: XCTestCase {
         gzip(bytes, to: dir + "/x.gz")
         var gz = [UInt8](FileManager.default.contents(atPath: dir + "/x.gz")!)
         gz = Array(gz.prefix(gz.count / 2))
-        FileManager.default.createFile(atPath: dir + "/cut.gz", contents: Data(gz))
+        _ = FileManager.default.createFile(atPath: dir + "/cut.gz", contents: Data(gz))
         XCTAssertThrowsError(try IDXAdapter.load(path: dir + "/cut.gz", options: DatasetOptions())) { error in
             XCTAssertTrue("\(error)".contains("cut.gz"), "\(error)")
         }

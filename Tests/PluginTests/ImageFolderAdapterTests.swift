@@ -64,7 +64,7 @@ final class ImageFolderAdapterTests: XCTestCase {
 
     func testFolderWithOnlyBrokenFilesFailsClearly() {
         let dir = Fixtures.temporaryDirectory()
-        FileManager.default.createFile(atPath: dir + "/a.png", contents: Data([0x89, 0x50, 0x4E, 0x47]))
+        _ = FileManager.default.createFile(atPath: dir + "/a.png", contents: Data([0x89, 0x50, 0x4E, 0x47]))
         XCTAssertThrowsError(try ImageFolderAdapter.load(path: dir, options: DatasetOptions())) { error in
             let text = "\(error)"
             XCTAssertTrue(text.contains("no usable images") && text.contains("a.png"), text)

@@ -34,7 +34,7 @@ final class RegistryTests: XCTestCase {
 
     func testAFileNoAdapterReadsIsReported() {
         let dir = Fixtures.temporaryDirectory()
-        FileManager.default.createFile(atPath: dir + "/notes.txt", contents: Data("hello".utf8))
+        _ = FileManager.default.createFile(atPath: dir + "/notes.txt", contents: Data("hello".utf8))
         XCTAssertThrowsError(try registry.adapter(for: dir + "/notes.txt")) { error in
             XCTAssertTrue("\(error)".contains("notes.txt: not a dataset vaepipe can read"), "\(error)")
         }

@@ -40,7 +40,7 @@ public enum Fixtures {
     public static func idxDirectory(train: Int = 64, test: Int = 16, side: Int = 8) -> String {
         let dir = temporaryDirectory("idx")
         func write(_ name: String, _ bytes: [UInt8]) {
-            FileManager.default.createFile(atPath: dir + "/" + name, contents: Data(bytes))
+            _ = FileManager.default.createFile(atPath: dir + "/" + name, contents: Data(bytes))
         }
         write("train-images-idx3-ubyte", idx(dimensions: [train, side, side], data: patternImages(count: train, side: side)))
         write("train-labels-idx1-ubyte", idx(dimensions: [train], data: (0..<train).map { UInt8($0 % 4) }))
