@@ -12,7 +12,7 @@ public enum Reconstructions: Exporter {
         guard let all = request.inputs, all.count > 0 else {
             throw VAEPipeError.invalidOption("reconstructions need input images (--data)")
         }
-        let model = request.model, d = model.inputSize, k = model.latent
+        let model = request.model, d = model.inputSize
         let inputs = all.evenlySpaced(request.count)
         guard inputs.shape == model.config.shape else {
             throw VAEPipeError.invalidOption("the data's images are \(inputs.shape) but the model was trained on \(model.config.shape)")
@@ -20,22 +20,15 @@ public enum Reconstructions: Exporter {
         let n = min(request.count, inputs.count)
         let columns = min(n, 8)
         let pairs = (n + columns - 1) / columns
+        // Decoded at the posterior mean, so the picture shows the model, not sampling noise.
+        let recon = Evaluator.decodeMeans(model, latents: Evaluator.posteriorMeans(model, on: inputs, count: n))
         var tiles = [Float](repeating: 0.5, count: 2 * pairs * columns * d)
-        let x = FloatBuffer(count: model.capacity * d), mu = FloatBuffer(count: model.capacity * k)
-        let out = FloatBuffer(count: model.capacity * d)
-        var done = 0
-        while done < n {
-            let b = min(model.capacity, n - done)
-            for r in 0..<b { inputs.copyNormalized(done + r, into: x.pointer + r * d) }
-            let m = model.encode(x.pointer, batch: b)
-            for r in 0..<b { for j in 0..<k { mu[r * k + j] = m[r * 2 * k + j] } }
-            model.decodeMean(mu.pointer, batch: b, into: out.pointer)
-            for r in 0..<b {
-                let i = done + r, row = i / columns, col = i % columns
-                let inputTile = (2 * row * columns + col) * d, reconTile = ((2 * row + 1) * columns + col) * d
-                for p in 0..<d { tiles[inputTile + p] = x[r * d + p]; tiles[reconTile + p] = out[r * d + p] }
+        tiles.withUnsafeMutableBufferPointer { t in
+            for i in 0..<n {
+                let row = i / columns, col = i % columns
+                inputs.copyNormalized(i, into: t.baseAddress! + (2 * row * columns + col) * d)
+                for p in 0..<d { t[((2 * row + 1) * columns + col) * d + p] = recon[i * d + p] }
             }
-            done += b
         }
         return tiles.withUnsafeBufferPointer {
             Grid.make(tiles: $0, shape: inputs.shape, columns: columns, rows: 2 * pairs)

@@ -9,19 +9,12 @@ public enum SampleGrid: Exporter {
     public static let defaultCount = 64
 
     public static func render(_ request: ExportRequest) throws -> GridImage {
-        let model = request.model, d = model.inputSize, k = model.latent
+        let model = request.model, k = model.latent
         let n = max(1, request.count)
         var rng = SplitMix64(seed: request.seed).derived(0x5A3B)
-        var tiles = [Float](repeating: 0, count: n * d)
-        let z = FloatBuffer(count: model.capacity * k), out = FloatBuffer(count: model.capacity * d)
-        var done = 0
-        while done < n {
-            let b = min(model.capacity, n - done)
-            rng.fillNormal(z.pointer, count: b * k)
-            model.decodeMean(z.pointer, batch: b, into: out.pointer)
-            for i in 0..<(b * d) { tiles[done * d + i] = out[i] }
-            done += b
-        }
+        var z = [Float](repeating: 0, count: n * k)
+        z.withUnsafeMutableBufferPointer { rng.fillNormal($0.baseAddress!, count: n * k) }
+        let tiles = Evaluator.decodeMeans(model, latents: z)
         let columns = Int(Double(n).squareRoot().rounded(.up))
         return tiles.withUnsafeBufferPointer { Grid.make(tiles: $0, shape: model.config.shape, columns: columns) }
     }

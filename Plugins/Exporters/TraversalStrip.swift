@@ -11,7 +11,7 @@ public enum TraversalStrip: Exporter {
     public static let range: Float = 3
 
     public static func render(_ request: ExportRequest) throws -> GridImage {
-        let model = request.model, d = model.inputSize, k = model.latent
+        let model = request.model, k = model.latent
         let steps = max(2, request.steps)
         var base = [Float](repeating: 0, count: k)
         var kl = request.klPerDimension ?? [Float](repeating: 0, count: k)
@@ -24,22 +24,16 @@ public enum TraversalStrip: Exporter {
         guard kl.count == k else { throw VAEPipeError.invalidOption("KL statistics have \(kl.count) dimensions, the model \(k)") }
         let order = (0..<k).sorted { kl[$0] > kl[$1] }
 
-        var tiles = [Float](repeating: 0, count: k * steps * d)
-        let z = FloatBuffer(count: model.capacity * k), out = FloatBuffer(count: model.capacity * d)
-        // All (dimension, step) codes in row-major order, decoded a batch at a time.
-        let total = k * steps
-        var done = 0
-        while done < total {
-            let b = min(model.capacity, total - done)
-            for r in 0..<b {
-                let row = (done + r) / steps, step = (done + r) % steps
-                for j in 0..<k { z[r * k + j] = base[j] }
-                z[r * k + order[row]] = -range + 2 * range * Float(step) / Float(steps - 1)
+        // Row r sweeps dimension order[r]; every other coordinate stays at the base.
+        var z = [Float](repeating: 0, count: k * steps * k)
+        for row in 0..<k {
+            for step in 0..<steps {
+                let code = (row * steps + step) * k
+                for j in 0..<k { z[code + j] = base[j] }
+                z[code + order[row]] = -range + 2 * range * Float(step) / Float(steps - 1)
             }
-            model.decodeMean(z.pointer, batch: b, into: out.pointer)
-            for i in 0..<(b * d) { tiles[done * d + i] = out[i] }
-            done += b
         }
+        let tiles = Evaluator.decodeMeans(model, latents: z)
         return tiles.withUnsafeBufferPointer { Grid.make(tiles: $0, shape: model.config.shape, columns: steps) }
     }
 }

@@ -126,4 +126,21 @@ public enum Evaluator {
         }
         return out
     }
+
+    /// Decoder means [n x D] for latent rows `z` [n x Z], decoded a model-capacity batch at a time.
+    public static func decodeMeans(_ model: VAE, latents z: [Float]) -> [Float] {
+        let k = model.latent, d = model.inputSize, n = z.count / k
+        var out = [Float](repeating: 0, count: n * d)
+        z.withUnsafeBufferPointer { zp in
+            out.withUnsafeMutableBufferPointer { op in
+                var done = 0
+                while done < n {
+                    let b = min(model.capacity, n - done)
+                    model.decodeMean(zp.baseAddress! + done * k, batch: b, into: op.baseAddress! + done * d)
+                    done += b
+                }
+            }
+        }
+        return out
+    }
 }
