@@ -96,7 +96,7 @@ public enum Evaluator {
     public static func klPerDimension(_ model: VAE, on set: ImageSet, limit: Int = 2000) -> [Float] {
         let k = model.latent
         var sums = [Double](repeating: 0, count: k)
-        let sub = set.prefix(limit)
+        let sub = set.evenlySpaced(limit)
         let batcher = Batcher(set: sub, batchSize: model.capacity, seed: 0, shuffle: false)
         let batches = batcher.start(epoch: 0)
         defer { batches.finish() }
