@@ -24,22 +24,33 @@ public final class BernoulliHead: LikelihoodHead {
         logits: UnsafePointer<Float>, targets: UnsafePointer<Float>, batch: Int, dimension: Int,
         nll: UnsafeMutablePointer<Float>, dLogits: UnsafeMutablePointer<Float>?, scale: Float
     ) {
-        for r in 0..<batch {
-            let l = logits + r * dimension, x = targets + r * dimension
-            var s: Float = 0
-            if let dLogits {
-                let g = dLogits + r * dimension
-                for i in 0..<dimension {
+        typealias V = VectorMath.V
+        let shared = UncheckedPointers(logits, targets, nll, dLogits)
+        Parallel.forRanges(batch, minimumChunk: max(1, 32_768 / max(dimension, 1))) { rows in
+            let (logits, targets, nll, dLogits) = shared.values
+            for r in rows {
+                let l = logits + r * dimension, x = targets + r * dimension
+                let g = dLogits.map { $0 + r * dimension }
+                var acc = V(), i = 0
+                while i + 8 <= dimension {
+                    let li = VectorMath.load(l + i), xi = VectorMath.load(x + i)
+                    let e = VectorMath.exp(pointwiseMin(li, -li))  // exp(-|l|)
+                    acc += pointwiseMax(li, V()) + VectorMath.log1pUnit(e) - xi * li
+                    if let g {
+                        // sigmoid from the same exp: 1/(1+e) for l >= 0, e/(1+e) otherwise.
+                        let sig = V(repeating: 1).replacing(with: e, where: li .< 0) / (1 + e)
+                        VectorMath.store(scale * (sig - xi), g + i)
+                    }
+                    i += 8
+                }
+                var s = acc.sum()
+                for i in i..<dimension {
                     let e = exp(-abs(l[i]))
                     s += max(l[i], 0) + log1p(e) - x[i] * l[i]
-                    // sigmoid from the same exp: 1/(1+e) for l >= 0, e/(1+e) otherwise.
-                    let sig = (l[i] >= 0 ? 1 : e) / (1 + e)
-                    g[i] = scale * (sig - x[i])
+                    if let g { g[i] = scale * ((l[i] >= 0 ? 1 : e) / (1 + e) - x[i]) }
                 }
-            } else {
-                for i in 0..<dimension { s += max(l[i], 0) + log1p(exp(-abs(l[i]))) - x[i] * l[i] }
+                nll[r] = s
             }
-            nll[r] = s
         }
     }
 

@@ -80,11 +80,10 @@ struct Train: ParsableCommand {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
 
-        var trainSeconds = 0.0, waitSeconds = 0.0, examples = 0
+        var reports: [EpochReport] = []
         for epoch in 1...epochs {
             let report = try trainer.runEpoch(epoch)
-            trainSeconds += report.seconds; waitSeconds += report.dataWaitSeconds
-            examples += dataset.train.count
+            reports.append(report)
             var line = String(format: "epoch %d/%d  train loss %.2f (rec %.2f, kl %.2f)", epoch, epochs,
                               report.trainLoss, report.trainReconstruction, report.trainKL)
             if let t = report.testNegELBO { line += String(format: "  test neg-ELBO %.2f", t) }
@@ -95,9 +94,22 @@ struct Train: ParsableCommand {
             try saveCheckpoint(model, dataset: dataset)
         }
         try writeGalleries(model, dataset: dataset, registry: registry)
-        print(String(format: "trained %d epochs in %.1fs: %.0f examples/s, data wait %.2fs (%.1f%% of training time)",
-                     epochs, trainSeconds, Double(examples) / trainSeconds, waitSeconds, 100 * waitSeconds / trainSeconds))
+        print(timingSummary(reports, examplesPerEpoch: dataset.train.count))
         print("wrote \(out): model.safetensors, metrics.jsonl, " + registry.exporters.map { $0.fileName }.joined(separator: ", "))
+    }
+
+    /// Where the training time went, per step, over all epochs.
+    private func timingSummary(_ reports: [EpochReport], examplesPerEpoch: Int) -> String {
+        func sum(_ f: (EpochReport) -> Double) -> Double { reports.reduce(0) { $0 + f($1) } }
+        let seconds = sum(\.seconds), steps = Double(reports.reduce(0) { $0 + $1.steps })
+        let parts = [("forward", sum(\.forwardSeconds)), ("backward", sum(\.backwardSeconds)),
+                     ("optimizer", sum(\.optimizerSeconds)), ("data wait", sum(\.dataWaitSeconds))]
+        let median = reports.map(\.seconds).sorted()[reports.count / 2]
+        var s = String(format: "trained %d epochs in %.1fs (median %.2fs/epoch): %.0f examples/s; per step %.2f ms =",
+                       reports.count, seconds, median, Double(examplesPerEpoch * reports.count) / seconds, 1000 * seconds / steps)
+        s += parts.map { String(format: " %@ %.2f ms (%.1f%%)", $0.0, 1000 * $0.1 / steps, 100 * $0.1 / seconds) }
+            .joined(separator: " +")
+        return s
     }
 
     private func describe(_ d: Dataset) -> String {

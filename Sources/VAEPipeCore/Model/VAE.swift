@@ -77,8 +77,22 @@ public final class VAE {
     /// `x` is [batch x D] in [0, 1]; the head may binarise it in place first.
     @discardableResult
     public func trainStep(_ x: UnsafeMutablePointer<Float>, batch: Int, rng: inout SplitMix64) -> BatchLoss {
+        let loss = trainingForward(x, batch: batch, rng: &rng)
+        trainingBackward(batch: batch)
+        return loss
+    }
+
+    /// The forward half of `trainStep`, including dLoss/dlogits from the head.
+    public func trainingForward(_ x: UnsafeMutablePointer<Float>, batch: Int, rng: inout SplitMix64) -> BatchLoss {
+        // Zeroed here, not in the backward half: the head adds its own parameters' gradients
+        // while it scores the batch.
         parameters.gradients.zero()
-        let (loss, moments) = forward(x, batch: batch, rng: &rng, gradients: true)
+        return forward(x, batch: batch, rng: &rng, gradients: true)
+    }
+
+    /// The backward half of `trainStep`: call right after `trainingForward` on the same batch.
+    public func trainingBackward(batch: Int) {
+        let moments = UnsafePointer(encoder.output)
         let scale = 1 / Float(batch)
         decoder.backward(dLogits.pointer, batch: batch, computeInputGradient: true)
         Reparameterization.backward(moments: moments, eps: eps.pointer, dz: decoder.inputGradient,
@@ -86,16 +100,15 @@ public final class VAE {
         KLDivergence.backward(moments: moments, dMoments: dMoments.pointer, scale: scale,
                               batch: batch, latent: latent)
         encoder.backward(dMoments.pointer, batch: batch, computeInputGradient: false)
-        return loss
     }
 
     /// The loss without gradients (one posterior sample per example, as in training).
     public func evaluate(_ x: UnsafeMutablePointer<Float>, batch: Int, rng: inout SplitMix64) -> BatchLoss {
-        forward(x, batch: batch, rng: &rng, gradients: false).loss
+        forward(x, batch: batch, rng: &rng, gradients: false)
     }
 
     private func forward(_ x: UnsafeMutablePointer<Float>, batch: Int, rng: inout SplitMix64,
-                         gradients: Bool) -> (loss: BatchLoss, moments: UnsafePointer<Float>) {
+                         gradients: Bool) -> BatchLoss {
         precondition(batch > 0 && batch <= capacity)
         head.prepare(x, count: batch * inputSize, rng: &rng)
         let moments = UnsafePointer(encoder.forward(x, batch: batch))
@@ -109,7 +122,7 @@ public final class VAE {
         var loss = BatchLoss()
         for i in 0..<batch { loss.reconstruction += Double(nll[i]); loss.kl += Double(kl[i]) }
         loss.count = batch
-        return (loss, moments)
+        return loss
     }
 
     /// Posterior moments [batch x 2Z] (means, then log-variances) for `x`.

@@ -19,6 +19,10 @@ public struct EpochReport: Codable, Sendable {
     public var testKL: Double?
     public var seconds: Double
     public var dataWaitSeconds: Double
+    public var forwardSeconds: Double
+    public var backwardSeconds: Double
+    public var optimizerSeconds: Double
+    public var steps: Int
     public var examplesPerSecond: Double
 
     enum CodingKeys: String, CodingKey {
@@ -26,6 +30,8 @@ public struct EpochReport: Codable, Sendable {
         case trainLoss = "train_loss", trainReconstruction = "train_reconstruction", trainKL = "train_kl"
         case testNegELBO = "test_neg_elbo", testReconstruction = "test_reconstruction", testKL = "test_kl"
         case dataWaitSeconds = "data_wait_seconds", examplesPerSecond = "examples_per_second"
+        case forwardSeconds = "forward_seconds", backwardSeconds = "backward_seconds"
+        case optimizerSeconds = "optimizer_seconds", steps
     }
 }
 
@@ -55,11 +61,18 @@ public final class Trainer {
         defer { batches.finish() }
         var total = BatchLoss()
         var step = 0
+        var forward: UInt64 = 0, backward: UInt64 = 0, update: UInt64 = 0
         while let (x, n) = batches.next() {
             step += 1
-            let loss = model.trainStep(x, batch: n, rng: &rng)
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            let loss = model.trainingForward(x, batch: n, rng: &rng)
             guard loss.negELBO.isFinite else { throw VAEPipeError.trainingDiverged(epoch: epoch, step: step) }
+            let t1 = DispatchTime.now().uptimeNanoseconds
+            model.trainingBackward(batch: n)
+            let t2 = DispatchTime.now().uptimeNanoseconds
             optimizer.update(model.parameters)
+            let t3 = DispatchTime.now().uptimeNanoseconds
+            forward += t1 - t0; backward += t2 - t1; update += t3 - t2
             total += loss
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
@@ -67,6 +80,8 @@ public final class Trainer {
             epoch: epoch, trainLoss: total.negELBO / Double(total.count),
             trainReconstruction: total.reconstruction / Double(total.count), trainKL: total.kl / Double(total.count),
             seconds: seconds, dataWaitSeconds: batches.waitSeconds,
+            forwardSeconds: Double(forward) / 1e9, backwardSeconds: Double(backward) / 1e9,
+            optimizerSeconds: Double(update) / 1e9, steps: step,
             examplesPerSecond: Double(total.count) / seconds)
         if let test {
             let t = Evaluator.evaluate(model, on: test, seed: options.seed)
