@@ -26,8 +26,14 @@ struct Train: ParsableCommand {
     @Option(help: "Latent dimensions (Z).")
     var latent: Int = 20
 
-    @Option(help: "Hidden units of the encoder's and decoder's hidden layer.")
-    var hidden: Int = 400
+    @Option(help: "Model: mlp or conv (default: conv for images of 32x32 and up, mlp for smaller ones such as 28x28 IDX).")
+    var arch: String?
+
+    @Option(help: "Units of the dense hidden layer (default: 400 for mlp, 256 for conv).")
+    var hidden: Int?
+
+    @Option(help: "conv: channels of the first convolution, doubling at each stride-2 step.")
+    var width: Int = 32
 
     @Option(help: "Image folders: side of the square the images are resized and center-cropped to. IDX data keeps its own size.")
     var size: Int = 32
@@ -44,7 +50,11 @@ struct Train: ParsableCommand {
         if batch < 1 { throw ValidationError("--batch must be at least 1.") }
         if !(lr > 0 && lr.isFinite) { throw ValidationError("--lr must be a positive number.") }
         if latent < 1 { throw ValidationError("--latent must be at least 1.") }
-        if hidden < 1 { throw ValidationError("--hidden must be at least 1.") }
+        if let hidden, hidden < 1 { throw ValidationError("--hidden must be at least 1.") }
+        if width < 1 { throw ValidationError("--width must be at least 1.") }
+        if let arch, !ModelConfig.architectures.contains(arch) {
+            throw ValidationError("--arch must be one of: \(ModelConfig.architectures.joined(separator: ", ")).")
+        }
         if !(4...1024).contains(size) { throw ValidationError("--size must be between 4 and 1024.") }
     }
 
@@ -62,14 +72,17 @@ struct Train: ParsableCommand {
         try writeSkipped(dataset.skipped)
         try writeRunInfo(dataset)
 
-        let config = ModelConfig(shape: dataset.shape, hidden: hidden, latent: latent, head: headType.id,
-                                 headOptions: head.options)
+        let architecture = arch ?? (min(dataset.shape.height, dataset.shape.width) >= 32 ? "conv" : "mlp")
+        let config = ModelConfig(architecture: architecture, shape: dataset.shape,
+                                 hidden: hidden ?? (architecture == "conv" ? 256 : 400), latent: latent,
+                                 width: width, head: headType.id, headOptions: head.options)
+        if let problem = config.problem { throw VAEPipeError.invalidOption(problem) }
         let model = VAE(config: config, head: head, capacity: batch)
         model.initialize(seed: seed)
         var options = TrainOptions()
         options.epochs = epochs; options.batchSize = batch; options.learningRate = lr; options.seed = seed
         let trainer = Trainer(model: model, train: dataset.train, test: dataset.test, options: options)
-        print("model: mlp \(config.inputSize)-\(hidden)-\(latent), \(model.parameters.count) parameters, head \(headType.id)")
+        print("model: \(describe(config)), \(model.parameters.count) parameters, head \(headType.id)")
 
         let metricsPath = out.appendingPath("metrics.jsonl")
         guard FileManager.default.createFile(atPath: metricsPath, contents: nil) else {
@@ -112,6 +125,14 @@ struct Train: ParsableCommand {
         return s
     }
 
+    private func describe(_ c: ModelConfig) -> String {
+        guard c.architecture == "conv" else { return "mlp \(c.inputSize)-\(c.hidden)-\(c.latent)" }
+        var channels: [Int] = [c.shape.channels], w = c.width, s = c.paddedSide
+        while s > 4 { channels.append(w); w *= 2; s /= 2 }
+        return "conv \(c.paddedSide)x\(c.paddedSide) " + channels.map(String.init).joined(separator: "-")
+            + " -> \(c.hidden) -> \(c.latent)"
+    }
+
     private func describe(_ d: Dataset) -> String {
         var s = "data: \(d.source) (\(d.adapterID)): \(d.train.count) training images"
         if let t = d.test { s += ", \(t.count) test images" }
@@ -135,7 +156,8 @@ struct Train: ParsableCommand {
         let info: [String: Any] = [
             "vaepipe_version": VAEPipeVersion.current, "data": d.source, "adapter": d.adapterID,
             "likelihood": likelihood, "binarize": binarize.rawValue, "epochs": epochs, "batch": batch,
-            "lr": Double(lr), "latent": latent, "hidden": hidden, "size": size, "seed": seed,
+            "lr": Double(lr), "latent": latent, "hidden": hidden as Any, "arch": arch as Any, "width": width,
+            "size": size, "seed": seed,
             "limit": dataOptions.limit as Any, "train_examples": d.train.count,
             "test_examples": d.test?.count ?? 0, "skipped_files": d.skipped.count,
         ]

@@ -87,6 +87,19 @@ final class CLIEndToEndTests: XCTestCase {
         XCTAssertTrue(FileManager.default.fileExists(atPath: runDir + "/samples.png"))
     }
 
+    func testConvModelTrainsAndSamplesFromItsCheckpoint() throws {
+        let data = Fixtures.idxDirectory(train: 32, test: 8, side: 12)
+        let runDir = Fixtures.temporaryDirectory() + "/run"
+        let r = try run(["train", "--data", data, "--arch", "conv", "--width", "4", "--hidden", "16", "--latent", "2",
+                         "--epochs", "2", "--batch", "8", "--out", runDir])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("model: conv 16x16 1-4-8 -> 16 -> 2"), r.stdout)
+        let out = Fixtures.temporaryDirectory() + "/s.png"
+        XCTAssertEqual(try run(["sample", "--run", runDir, "--count", "4", "--out", out]).status, 0)
+        // 12x12 tiles (cropped back from 16x16), zoomed 4x.
+        XCTAssertEqual(try pngSize(out).0, 2 * 48 + 3 * 2)
+    }
+
     func assertFails(_ args: [String], mentioning needles: [String], file: StaticString = #filePath, line: UInt = #line) throws {
         let r = try run(args)
         XCTAssertNotEqual(r.status, 0, "expected failure: \(args)", file: file, line: line)

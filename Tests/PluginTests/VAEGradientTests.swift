@@ -5,13 +5,13 @@ import XCTest
 /// The whole model's backward (decoder, head, reparameterisation, KL, encoder) against finite
 /// differences of the batch-mean loss, with the sampling noise held fixed by the seed.
 final class VAEGradientTests: XCTestCase {
-    func check(_ head: any LikelihoodHead) {
-        let shape = ImageShape(height: 2, width: 3, channels: 1)
-        let config = ModelConfig(shape: shape, hidden: 4, latent: 2, head: type(of: head).id)
+    func check(_ head: any LikelihoodHead, architecture: String = "mlp") {
+        let shape = architecture == "mlp" ? ImageShape(height: 2, width: 3, channels: 1) : ImageShape(height: 4, width: 4, channels: 2)
+        let config = ModelConfig(architecture: architecture, shape: shape, hidden: 4, latent: 2, width: 2, head: type(of: head).id)
         let model = VAE(config: config, head: head, capacity: 3)
         model.initialize(seed: 3)
         var rng = SplitMix64(seed: 4)
-        let x = FloatBuffer((0..<18).map { _ in rng.nextUniform() })
+        let x = FloatBuffer((0..<(3 * shape.count)).map { _ in rng.nextUniform() })
         func loss() -> Double {
             var r = SplitMix64(seed: 9)
             return model.evaluate(x.pointer, batch: 3, rng: &r).negELBO / 3
@@ -25,6 +25,25 @@ final class VAEGradientTests: XCTestCase {
 
     func testBernoulliVAEGradientsMatchFiniteDifferences() { check(BernoulliHead(options: HeadOptions())) }
     func testGaussianVAEGradientsMatchFiniteDifferences() throws { check(try GaussianHead(options: HeadOptions())) }
+    /// 4x4x2 padded to 16x16: pad, two convs, dense layers, two transposed convs, crop. Few pixels,
+    /// so the Float loss is small enough for finite differences to resolve.
+    func testConvVAEGradientsMatchFiniteDifferences() { check(BernoulliHead(options: HeadOptions()), architecture: "conv") }
+
+    func testConvArchitectureMatchesTheReferenceParameterCount() {
+        // ../shared/bench/torch_vae.py --model conv has 1,404,801 parameters (28x28 padded to 32, latent 32).
+        let config = ModelConfig(architecture: "conv", shape: ImageShape(height: 28, width: 28, channels: 1),
+                                 hidden: 256, latent: 32, head: "bernoulli")
+        XCTAssertNil(config.problem)
+        XCTAssertEqual(config.paddedSide, 32)
+        XCTAssertEqual(VAE(config: config, head: BernoulliHead(options: HeadOptions()), capacity: 1).parameters.count, 1_404_801)
+    }
+
+    func testConvRejectsSizesItCannotPad() {
+        XCTAssertNotNil(ModelConfig(architecture: "conv", shape: ImageShape(height: 27, width: 27, channels: 1), head: "bernoulli").problem)
+        XCTAssertNotNil(ModelConfig(architecture: "conv", shape: ImageShape(height: 256, width: 256, channels: 3), head: "bernoulli").problem)
+        XCTAssertNotNil(ModelConfig(architecture: "conv", shape: ImageShape(height: 32, width: 16, channels: 3), head: "bernoulli").problem)
+        XCTAssertNil(ModelConfig(architecture: "conv", shape: ImageShape(height: 64, width: 64, channels: 4), head: "bernoulli").problem)
+    }
 
     func testTrainingLowersTheLossOnTinyData() throws {
         // 64 copies of 4 patterns: a few hundred steps must fit them well below the starting loss.

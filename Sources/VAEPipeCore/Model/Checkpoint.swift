@@ -94,6 +94,7 @@ public struct Checkpoint {
         guard let configText = meta["config"],
               let config = try? JSONDecoder().decode(ModelConfig.self, from: Data(configText.utf8))
         else { throw bad("no vaepipe model configuration in the metadata") }
+        if let problem = config.problem { throw bad(problem) }
         let body = 8 + n
         var tensors: [Tensor] = []
         for (name, value) in header where name != "__metadata__" {

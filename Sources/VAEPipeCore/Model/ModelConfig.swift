@@ -1,17 +1,61 @@
 /// Everything needed to rebuild a model without its data; stored in every checkpoint.
 public struct ModelConfig: Codable, Sendable, Equatable {
+    /// "mlp" or "conv".
     public var architecture: String
     public var shape: ImageShape
+    /// Units of the dense hidden layer (mlp: the only hidden layer; conv: between convs and latent).
     public var hidden: Int
     public var latent: Int
+    /// conv: channels of the first convolution, doubling at every stride-2 step.
+    public var width: Int
     public var head: String
     public var headOptions: HeadOptions
 
+    public static let architectures = ["mlp", "conv"]
+
     public init(architecture: String = "mlp", shape: ImageShape, hidden: Int = 400, latent: Int = 20,
-                head: String, headOptions: HeadOptions = HeadOptions()) {
+                width: Int = 32, head: String, headOptions: HeadOptions = HeadOptions()) {
         self.architecture = architecture; self.shape = shape; self.hidden = hidden
-        self.latent = latent; self.head = head; self.headOptions = headOptions
+        self.latent = latent; self.width = width; self.head = head; self.headOptions = headOptions
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        architecture = try c.decode(String.self, forKey: .architecture)
+        shape = try c.decode(ImageShape.self, forKey: .shape)
+        hidden = try c.decode(Int.self, forKey: .hidden)
+        latent = try c.decode(Int.self, forKey: .latent)
+        width = try c.decodeIfPresent(Int.self, forKey: .width) ?? 32
+        head = try c.decode(String.self, forKey: .head)
+        headOptions = try c.decode(HeadOptions.self, forKey: .headOptions)
     }
 
     public var inputSize: Int { shape.count }
+
+    /// The conv model's working side: the image side rounded up to a power of two (at least 16).
+    public var paddedSide: Int {
+        var p = 16
+        while p < max(shape.height, shape.width) { p *= 2 }
+        return p
+    }
+
+    /// Why this configuration cannot be built, or nil when it can.
+    public var problem: String? {
+        guard shape.height > 0, shape.width > 0, (1...4).contains(shape.channels) else {
+            return "images of \(shape) cannot be modelled (1 to 4 channels, positive size)"
+        }
+        guard hidden > 0, latent > 0, width > 0 else { return "hidden, latent and width must be positive" }
+        switch architecture {
+        case "mlp": return nil
+        case "conv":
+            guard shape.height == shape.width else { return "the conv architecture needs square images, not \(shape)" }
+            guard paddedSide <= 128 else { return "the conv architecture handles images up to 128x128, not \(shape)" }
+            guard (paddedSide - shape.height) % 2 == 0 else {
+                return "the conv architecture pads \(shape.height) to \(paddedSide) evenly on both sides; use an even size"
+            }
+            return nil
+        default:
+            return "unknown architecture '\(architecture)' (known: \(Self.architectures.joined(separator: ", ")))"
+        }
+    }
 }

@@ -10,8 +10,8 @@ public struct BatchLoss: Sendable {
     }
 }
 
-/// The MLP VAE: encoder D-H ReLU -> (mu, log-variance) of size Z each, decoder Z-H ReLU -> D
-/// logits, scored by a likelihood head. Loss = -E_q[log p(x|z)] + KL(q(z|x) || N(0, I)),
+/// A VAE: an encoder to (mu, log-variance) of size Z each, a decoder from z to D logits (see
+/// `Architecture` for the mlp and conv stacks), scored by a likelihood head. Loss = -E_q[log p(x|z)] + KL(q(z|x) || N(0, I)),
 /// averaged over the batch, with one reparameterised sample per example.
 public final class VAE {
     public let config: ModelConfig
@@ -30,13 +30,13 @@ public final class VAE {
     private let kl: FloatBuffer
 
     public init(config: ModelConfig, head: any LikelihoodHead, capacity: Int) {
-        precondition(config.architecture == "mlp", "only the mlp architecture exists")
-        let d = config.inputSize, h = config.hidden, k = config.latent
+        let d = config.inputSize, k = config.latent
         self.config = config
         self.head = head
         self.capacity = capacity
-        encoder = Sequential([Linear(d, h), ReLU(h), Linear(h, 2 * k)], capacity: capacity)
-        decoder = Sequential([Linear(k, h), ReLU(h), Linear(h, d)], capacity: capacity)
+        let (encoderLayers, decoderLayers) = Architecture.layers(config)
+        encoder = Sequential(encoderLayers, capacity: capacity)
+        decoder = Sequential(decoderLayers, capacity: capacity)
 
         var specs: [ParameterSpec] = []
         var owners: [(bind: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) -> Void, count: Int)] = []

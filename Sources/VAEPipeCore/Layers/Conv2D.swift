@@ -1,0 +1,94 @@
+/// A 2-D convolution on NHWC images, lowered to one GEMM for the whole batch:
+/// cols[(B*Ho*Wo) x K] = im2col(x), y = cols W + b with W stored [K x Cout], K = (ky, kx, Cin).
+/// The product's rows are output pixels and its columns output channels, so y comes out NHWC
+/// with no transposes. `height` and `width` are the input's spatial size.
+public final class Conv2D: Layer {
+    public let inChannels: Int, outChannels: Int
+    public let height: Int, width: Int
+    public let kernel: Int, stride: Int, padding: Int
+    public let outputHeight: Int, outputWidth: Int
+    public var inputSize: Int { height * width * inChannels }
+    public var outputSize: Int { outputHeight * outputWidth * outChannels }
+
+    private let geometry: ConvGeometry
+    private var w: UnsafeMutablePointer<Float>!
+    private var b: UnsafeMutablePointer<Float>!
+    private var dw: UnsafeMutablePointer<Float>!
+    private var db: UnsafeMutablePointer<Float>!
+    private let cols: BatchScratch
+    private let dcols: BatchScratch
+    /// The input `cols` holds the windows of, so backward can skip redoing forward's im2col.
+    private var colsSource: (x: UnsafePointer<Float>, batch: Int)?
+
+    public init(inChannels: Int, outChannels: Int, height: Int, width: Int,
+                kernel: Int = 4, stride: Int = 2, padding: Int = 1) {
+        let outH = (height + 2 * padding - kernel) / stride + 1
+        let outW = (width + 2 * padding - kernel) / stride + 1
+        precondition(inChannels > 0 && outChannels > 0 && kernel > 0 && stride > 0 && padding >= 0,
+                     "bad Conv2D: in \(inChannels) out \(outChannels) k \(kernel) s \(stride) p \(padding)")
+        precondition(height + 2 * padding >= kernel && width + 2 * padding >= kernel,
+                     "Conv2D: kernel \(kernel) does not fit a padded \(height)x\(width) input")
+        self.inChannels = inChannels; self.outChannels = outChannels
+        self.height = height; self.width = width
+        self.kernel = kernel; self.stride = stride; self.padding = padding
+        outputHeight = outH; outputWidth = outW
+        geometry = ConvGeometry(height: height, width: width, channels: inChannels,
+                                kernel: kernel, stride: stride, padding: padding,
+                                gridHeight: outH, gridWidth: outW)
+        cols = BatchScratch(perExample: geometry.gridSize * geometry.windowSize)
+        dcols = BatchScratch(perExample: geometry.gridSize * geometry.windowSize)
+    }
+
+    public var parameterSpecs: [ParameterSpec] {
+        [ParameterSpec(name: "weight", shape: [kernel, kernel, inChannels, outChannels]),
+         ParameterSpec(name: "bias", shape: [outChannels])]
+    }
+
+    public func bind(values: UnsafeMutablePointer<Float>, gradients: UnsafeMutablePointer<Float>) {
+        let n = geometry.windowSize * outChannels
+        w = values; b = values + n
+        dw = gradients; db = gradients + n
+    }
+
+    /// PyTorch's nn.Conv2d default (Kaiming-uniform, a = sqrt 5): W and b ~ U(-1/sqrt(fan_in),
+    /// 1/sqrt(fan_in)) with fan_in = Cin * k * k, so our runs stay comparable with the reference.
+    public func initialize(rng: inout SplitMix64) {
+        let bound = 1 / Float(geometry.windowSize).squareRoot()
+        for i in 0..<(geometry.windowSize * outChannels) { w[i] = (2 * rng.nextUniform() - 1) * bound }
+        for i in 0..<outChannels { b[i] = (2 * rng.nextUniform() - 1) * bound }
+    }
+
+    public func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, batch: Int) {
+        let rows = batch * geometry.gridSize, n = outChannels
+        let c = cols.pointer(batch: batch)
+        Im2Col.im2col(x, batch: batch, geometry, into: c)
+        colsSource = (x, batch)
+        for r in 0..<rows { (y + r * n).update(from: b, count: n) }
+        BLAS.gemm(m: rows, n: n, k: geometry.windowSize, a: c, b: w, beta: 1, c: y)
+    }
+
+    public func backward(
+        _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ dy: UnsafePointer<Float>,
+        _ dx: UnsafeMutablePointer<Float>?, batch: Int
+    ) {
+        let rows = batch * geometry.gridSize, n = outChannels, k = geometry.windowSize
+        let c = cols.pointer(batch: batch)
+        // The cached windows are valid when this backward follows the forward of the same x, as
+        // in Sequential (which keeps x unchanged in between); any other call rebuilds them.
+        if colsSource?.x != x || colsSource?.batch != batch {
+            Im2Col.im2col(x, batch: batch, geometry, into: c)
+            colsSource = (x, batch)
+        }
+        // dW += cols^T dy ; db += column sums of dy ; dcols = dy W^T, scattered back into dx
+        BLAS.gemm(transA: true, m: k, n: n, k: rows, a: c, b: dy, beta: 1, c: dw)
+        for r in 0..<rows {
+            let row = dy + r * n
+            for j in 0..<n { db[j] += row[j] }
+        }
+        guard let dx else { return }
+        let d = dcols.pointer(batch: batch)
+        BLAS.gemm(transB: true, m: rows, n: k, k: n, a: dy, b: w, c: d)
+        dx.update(repeating: 0, count: batch * inputSize)
+        Im2Col.col2im(d, batch: batch, geometry, addingInto: dx)
+    }
+}

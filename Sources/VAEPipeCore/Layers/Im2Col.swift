@@ -1,0 +1,116 @@
+// Convolutions are lowered to one GEMM over the whole batch. The lowering's shapes: an image is
+// [H x W x C] (NHWC, channels fastest); a kernel x kernel window slides over it at `stride` with
+// `padding` zeros around it, landing on every point of a gridH x gridW grid. Conv2D reads its
+// input through the window (grid = its output); ConvTranspose2D writes its output through it
+// (grid = its input), which is why one geometry and one pair of copies serve both.
+
+/// One example's image and the grid of window positions over it.
+struct ConvGeometry {
+    let height: Int, width: Int, channels: Int
+    let kernel: Int, stride: Int, padding: Int
+    let gridHeight: Int, gridWidth: Int
+
+    /// K: one window, ordered (ky, kx, c).
+    var windowSize: Int { kernel * kernel * channels }
+    var imageSize: Int { height * width * channels }
+    var gridSize: Int { gridHeight * gridWidth }
+}
+
+enum Im2Col {
+    /// cols[(B * gridH * gridW) x K] = every window of images[B x H x W x C], zeros where it
+    /// hangs over the padding. With K ordered (ky, kx, c), the in-bounds kx of one ky are one
+    /// contiguous stretch of an image row, so each (window, ky) is a single copy.
+    static func im2col(
+        _ images: UnsafePointer<Float>, batch: Int, _ g: ConvGeometry, into cols: UnsafeMutablePointer<Float>
+    ) {
+        let c = g.channels, k = g.kernel, span = k * c
+        var row = cols
+        for b in 0..<batch {
+            let image = images + b * g.imageSize
+            for gy in 0..<g.gridHeight {
+                let y0 = gy * g.stride - g.padding
+                let kyLo = max(0, -y0), kyHi = min(k, g.height - y0)
+                for gx in 0..<g.gridWidth {
+                    let x0 = gx * g.stride - g.padding
+                    let kxLo = max(0, -x0), kxHi = min(k, g.width - x0)
+                    if kyLo >= kyHi || kxLo >= kxHi {
+                        row.update(repeating: 0, count: g.windowSize)
+                        row += g.windowSize
+                        continue
+                    }
+                    if kyLo > 0 { row.update(repeating: 0, count: kyLo * span) }
+                    let head = kxLo * c, run = (kxHi - kxLo) * c, tail = (k - kxHi) * c
+                    for ky in kyLo..<kyHi {
+                        let dst = row + ky * span
+                        if head > 0 { dst.update(repeating: 0, count: head) }
+                        copy(image + ((y0 + ky) * g.width + x0 + kxLo) * c, to: dst + head, count: run)
+                        if tail > 0 { (dst + head + run).update(repeating: 0, count: tail) }
+                    }
+                    if kyHi < k { (row + kyHi * span).update(repeating: 0, count: (k - kyHi) * span) }
+                    row += g.windowSize
+                }
+            }
+        }
+    }
+
+    /// images[B x H x W x C] += every window of cols scattered back to where im2col read it
+    /// (the adjoint of im2col). Overlapping windows add up, padding is dropped. The caller
+    /// initialises `images` (zeros for a gradient, the bias for a transposed convolution).
+    static func col2im(
+        _ cols: UnsafePointer<Float>, batch: Int, _ g: ConvGeometry, addingInto images: UnsafeMutablePointer<Float>
+    ) {
+        let c = g.channels, k = g.kernel, span = k * c
+        var row = cols
+        for b in 0..<batch {
+            let image = images + b * g.imageSize
+            for gy in 0..<g.gridHeight {
+                let y0 = gy * g.stride - g.padding
+                let kyLo = max(0, -y0), kyHi = min(k, g.height - y0)
+                for gx in 0..<g.gridWidth {
+                    let x0 = gx * g.stride - g.padding
+                    let kxLo = max(0, -x0), kxHi = min(k, g.width - x0)
+                    let run = (kxHi - kxLo) * c
+                    if run > 0 {
+                        for ky in kyLo..<kyHi {
+                            add(row + ky * span + kxLo * c,
+                                into: image + ((y0 + ky) * g.width + x0 + kxLo) * c, count: run)
+                        }
+                    }
+                    row += g.windowSize
+                }
+            }
+        }
+    }
+
+    /// Runs here are short (4 floats for a one-channel image): a plain loop beats memcpy's call.
+    @inline(__always)
+    private static func copy(_ src: UnsafePointer<Float>, to dst: UnsafeMutablePointer<Float>, count: Int) {
+        if count >= 32 {
+            dst.update(from: src, count: count)
+        } else {
+            for i in 0..<count { dst[i] = src[i] }
+        }
+    }
+
+    @inline(__always)
+    private static func add(_ src: UnsafePointer<Float>, into dst: UnsafeMutablePointer<Float>, count: Int) {
+        for i in 0..<count { dst[i] += src[i] }
+    }
+}
+
+/// A scratch matrix of `perExample` floats per example that lives as long as its layer. The
+/// `Layer` protocol carries no capacity, so it is sized on first use and regrown only when a
+/// larger batch arrives; smaller batches reuse it, so a training step allocates nothing.
+final class BatchScratch {
+    let perExample: Int
+    private var buffer: FloatBuffer?
+
+    init(perExample: Int) { self.perExample = perExample }
+
+    func pointer(batch: Int) -> UnsafeMutablePointer<Float> {
+        if let buffer, buffer.count >= batch * perExample { return buffer.pointer }
+        let grown = FloatBuffer(count: batch * perExample)
+        buffer = grown
+        return grown.pointer
+    }
+}
