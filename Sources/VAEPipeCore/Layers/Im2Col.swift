@@ -23,7 +23,7 @@ enum Im2Col {
     static func im2col(
         _ images: UnsafePointer<Float>, batch: Int, _ g: ConvGeometry, into cols: UnsafeMutablePointer<Float>
     ) {
-        let c = g.channels, k = g.kernel, span = k * c
+        let c = g.channels, k = g.kernel, span = k * c, imageRow = g.width * c
         var row = cols
         for b in 0..<batch {
             let image = images + b * g.imageSize
@@ -33,20 +33,29 @@ enum Im2Col {
                 for gx in 0..<g.gridWidth {
                     let x0 = gx * g.stride - g.padding
                     let kxLo = max(0, -x0), kxHi = min(k, g.width - x0)
-                    if kyLo >= kyHi || kxLo >= kxHi {
-                        row.update(repeating: 0, count: g.windowSize)
+                    if kyLo == 0 && kyHi == k && kxLo == 0 && kxHi == k {
+                        // Most windows lie wholly inside the image: k straight copies, no edges.
+                        var src = image + (y0 * g.width + x0) * c
+                        for ky in 0..<k { copy(src, to: row + ky * span, count: span); src += imageRow }
                         row += g.windowSize
                         continue
                     }
-                    if kyLo > 0 { row.update(repeating: 0, count: kyLo * span) }
-                    let head = kxLo * c, run = (kxHi - kxLo) * c, tail = (k - kxHi) * c
-                    for ky in kyLo..<kyHi {
-                        let dst = row + ky * span
-                        if head > 0 { dst.update(repeating: 0, count: head) }
-                        copy(image + ((y0 + ky) * g.width + x0 + kxLo) * c, to: dst + head, count: run)
-                        if tail > 0 { (dst + head + run).update(repeating: 0, count: tail) }
+                    if kyLo >= kyHi || kxLo >= kxHi {
+                        zero(row, count: g.windowSize)
+                        row += g.windowSize
+                        continue
                     }
-                    if kyHi < k { (row + kyHi * span).update(repeating: 0, count: (k - kyHi) * span) }
+                    if kyLo > 0 { zero(row, count: kyLo * span) }
+                    let head = kxLo * c, run = (kxHi - kxLo) * c, tail = (k - kxHi) * c
+                    var src = image + ((y0 + kyLo) * g.width + x0 + kxLo) * c
+                    var dst = row + kyLo * span
+                    for _ in kyLo..<kyHi {
+                        if head > 0 { zero(dst, count: head) }
+                        copy(src, to: dst + head, count: run)
+                        if tail > 0 { zero(dst + head + run, count: tail) }
+                        src += imageRow; dst += span
+                    }
+                    if kyHi < k { zero(row + kyHi * span, count: (k - kyHi) * span) }
                     row += g.windowSize
                 }
             }
@@ -59,7 +68,7 @@ enum Im2Col {
     static func col2im(
         _ cols: UnsafePointer<Float>, batch: Int, _ g: ConvGeometry, addingInto images: UnsafeMutablePointer<Float>
     ) {
-        let c = g.channels, k = g.kernel, span = k * c
+        let c = g.channels, k = g.kernel, span = k * c, imageRow = g.width * c
         var row = cols
         for b in 0..<batch {
             let image = images + b * g.imageSize
@@ -70,10 +79,12 @@ enum Im2Col {
                     let x0 = gx * g.stride - g.padding
                     let kxLo = max(0, -x0), kxHi = min(k, g.width - x0)
                     let run = (kxHi - kxLo) * c
-                    if run > 0 {
-                        for ky in kyLo..<kyHi {
-                            add(row + ky * span + kxLo * c,
-                                into: image + ((y0 + ky) * g.width + x0 + kxLo) * c, count: run)
+                    if run > 0 && kyLo < kyHi {
+                        var src = row + kyLo * span + kxLo * c
+                        var dst = image + ((y0 + kyLo) * g.width + x0 + kxLo) * c
+                        for _ in kyLo..<kyHi {
+                            add(src, into: dst, count: run)
+                            src += span; dst += imageRow
                         }
                     }
                     row += g.windowSize
@@ -82,19 +93,37 @@ enum Im2Col {
         }
     }
 
-    /// Runs here are short (4 floats for a one-channel image): a plain loop beats memcpy's call.
+    // The runs are k * C floats or fewer: 4 for a one-channel image, where a memcpy/memset call
+    // costs more than the copy, so short runs go four floats at a time instead.
+
     @inline(__always)
     private static func copy(_ src: UnsafePointer<Float>, to dst: UnsafeMutablePointer<Float>, count: Int) {
-        if count >= 32 {
-            dst.update(from: src, count: count)
-        } else {
-            for i in 0..<count { dst[i] = src[i] }
+        if count >= 32 { dst.update(from: src, count: count); return }
+        var i = 0
+        while i + 4 <= count {
+            UnsafeMutableRawPointer(dst + i).storeBytes(
+                of: UnsafeRawPointer(src + i).loadUnaligned(as: SIMD4<Float>.self), as: SIMD4<Float>.self)
+            i += 4
         }
+        while i < count { dst[i] = src[i]; i += 1 }
+    }
+
+    @inline(__always)
+    private static func zero(_ dst: UnsafeMutablePointer<Float>, count: Int) {
+        if count >= 32 { dst.update(repeating: 0, count: count); return }
+        for i in 0..<count { dst[i] = 0 }
     }
 
     @inline(__always)
     private static func add(_ src: UnsafePointer<Float>, into dst: UnsafeMutablePointer<Float>, count: Int) {
-        for i in 0..<count { dst[i] += src[i] }
+        var i = 0
+        while i + 4 <= count {
+            let s = UnsafeRawPointer(src + i).loadUnaligned(as: SIMD4<Float>.self)
+            let d = UnsafeRawPointer(dst + i).loadUnaligned(as: SIMD4<Float>.self)
+            UnsafeMutableRawPointer(dst + i).storeBytes(of: d + s, as: SIMD4<Float>.self)
+            i += 4
+        }
+        while i < count { dst[i] += src[i]; i += 1 }
     }
 }
 

@@ -37,14 +37,16 @@ public final class Sequential {
         return output
     }
 
-    /// `dy` is dL/d(output). The first layer skips its input gradient unless asked: for the
-    /// encoder nobody needs dL/dx, and it would cost a third of that layer's GEMM work.
+    /// `dy` is dL/d(output). Unless asked for dL/dx, backward stops at the first layer with
+    /// parameters and skips that layer's input gradient: for the encoder nobody needs dL/dx, and
+    /// it would cost a third of that layer's GEMM work (and nothing before it, e.g. padding, needs running).
     public func backward(_ dy: UnsafePointer<Float>, batch: Int, computeInputGradient: Bool) {
         guard let x = lastInput else { preconditionFailure("backward before forward") }
+        let firstTrainable = computeInputGradient ? 0 : (layers.firstIndex { $0.parameterCount > 0 } ?? 0)
         var upstream = dy
-        for i in stride(from: layers.count - 1, through: 0, by: -1) {
+        for i in stride(from: layers.count - 1, through: firstTrainable, by: -1) {
             let input = i == 0 ? x : UnsafePointer(outputs[i - 1].pointer)
-            let dx: UnsafeMutablePointer<Float>? = (i > 0 || computeInputGradient) ? gradients[i].pointer : nil
+            let dx: UnsafeMutablePointer<Float>? = (i > firstTrainable || computeInputGradient) ? gradients[i].pointer : nil
             layers[i].backward(input, outputs[i].pointer, upstream, dx, batch: batch)
             if let dx { upstream = UnsafePointer(dx) }
         }
