@@ -55,6 +55,6 @@ public final class BernoulliHead: LikelihoodHead {
     }
 
     public func mean(logits: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, count: Int) {
-        for i in 0..<count { out[i] = 1 / (1 + exp(-logits[i])) }
+        VectorMath.sigmoid(logits, into: out, count: count)
     }
 }

@@ -31,36 +31,42 @@ public final class GaussianHead: LikelihoodHead {
         logits: UnsafePointer<Float>, targets: UnsafePointer<Float>, batch: Int, dimension: Int,
         nll: UnsafeMutablePointer<Float>, dLogits: UnsafeMutablePointer<Float>?, scale: Float
     ) {
+        typealias V = VectorMath.V
         let ls = logSigma[0]
         let invVar = exp(-2 * ls)
         let constant = Float(dimension) * (ls + Self.halfLog2Pi)
-        var dls: Float = 0
-        for r in 0..<batch {
-            let l = logits + r * dimension, x = targets + r * dimension
-            var sq: Float = 0
-            if let dLogits {
-                let g = dLogits + r * dimension
-                for i in 0..<dimension {
-                    let m = 1 / (1 + exp(-l[i]))
-                    let diff = x[i] - m
-                    sq += diff * diff
+        let shared = UncheckedPointers(logits, targets, nll, dLogits)
+        Parallel.forRanges(batch, minimumChunk: max(1, 32_768 / max(dimension, 1))) { rows in
+            let (logits, targets, nll, dLogits) = shared.values
+            for r in rows {
+                let l = logits + r * dimension, x = targets + r * dimension
+                let g = dLogits.map { $0 + r * dimension }
+                var acc = V(), i = 0
+                while i + 8 <= dimension {
+                    let m = VectorMath.sigmoid(VectorMath.load(l + i))
+                    let diff = VectorMath.load(x + i) - m
+                    acc += diff * diff
                     // d/dl of diff^2/(2 sigma^2) = -(x - m) / sigma^2 * m (1 - m)
-                    g[i] = -scale * diff * invVar * m * (1 - m)
+                    if let g { VectorMath.store(-scale * invVar * diff * m * (1 - m), g + i) }
+                    i += 8
                 }
-            } else {
-                for i in 0..<dimension {
-                    let diff = x[i] - 1 / (1 + exp(-l[i]))
+                var sq = acc.sum()
+                for i in i..<dimension {
+                    let m = 1 / (1 + exp(-l[i])), diff = x[i] - m
                     sq += diff * diff
+                    if let g { g[i] = -scale * invVar * diff * m * (1 - m) }
                 }
+                nll[r] = 0.5 * sq * invVar + constant
             }
-            nll[r] = 0.5 * sq * invVar + constant
-            // d/d(log sigma) of the example's NLL: -sum diff^2 / sigma^2 + D
-            dls += Float(dimension) - sq * invVar
         }
-        if dLogits != nil { dLogSigma[0] += scale * dls }
+        guard dLogits != nil else { return }
+        // d/d(log sigma) of an example's NLL is D - sum diff^2 / sigma^2 = D - 2 (nll - constant).
+        var dls: Float = 0
+        for r in 0..<batch { dls += Float(dimension) - 2 * (nll[r] - constant) }
+        dLogSigma[0] += scale * dls
     }
 
     public func mean(logits: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, count: Int) {
-        for i in 0..<count { out[i] = 1 / (1 + exp(-logits[i])) }
+        VectorMath.sigmoid(logits, into: out, count: count)
     }
 }

@@ -45,6 +45,17 @@ public enum VectorMath {
         return 2 * s * p
     }
 
+    /// 1 / (1 + e^-x).
+    @inline(__always)
+    public static func sigmoid(_ x: V) -> V { 1 / (1 + exp(-x)) }
+
+    /// out[i] = sigmoid(x[i]) for a whole buffer.
+    public static func sigmoid(_ x: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, count: Int) {
+        var i = 0
+        while i + 8 <= count { store(sigmoid(load(x + i)), out + i); i += 8 }
+        while i < count { out[i] = sigmoid(V(repeating: x[i]))[0]; i += 1 }
+    }
+
     @inline(__always)
     public static func load(_ p: UnsafePointer<Float>) -> V { UnsafeRawPointer(p).loadUnaligned(as: V.self) }
 
