@@ -105,10 +105,10 @@ struct Evaluate: ParsableCommand {
 /// Loads data at the model's image size and checks that it fits the model.
 func loadMatching(_ model: VAE, _ options: DataOptions, registry: PluginRegistry) throws -> Dataset {
     let shape = model.config.shape
-    let data = try registry.loadDataset(path: options.data, adapterID: options.adapter,
+    let data = try registry.loadDataset(path: options.path, adapterID: options.adapter,
                                         options: DatasetOptions(size: shape.height, limit: options.limit))
     guard data.shape == shape else {
-        throw VAEPipeError.invalidOption("\(options.data): images are \(data.shape) but the model was trained on \(shape)")
+        throw VAEPipeError.invalidOption("\(options.path): images are \(data.shape) but the model was trained on \(shape)")
     }
     return data
 }

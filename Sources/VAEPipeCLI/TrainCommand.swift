@@ -14,8 +14,8 @@ struct Train: ParsableCommand {
     @Option(help: "How the bernoulli head binarises pixels: none (soft targets), threshold (> 0.5), dynamic (sampled each time).")
     var binarize: Binarization = .none
 
-    @Option(help: "Passes over the training data.")
-    var epochs: Int = 10
+    @Option(help: "Passes over the training data (default 10). With --resume: the new total, to train longer.")
+    var epochs: Int?
 
     @Option(help: "Examples per optimisation step.")
     var batch: Int = 128
@@ -42,11 +42,28 @@ struct Train: ParsableCommand {
     var seed: UInt64 = 1
 
     @Option(help: ArgumentHelp("Run directory to write (created if needed).", valueName: "dir"))
-    var out: String
+    var out: String?
+
+    @Option(help: ArgumentHelp("Continue an interrupted run from its last checkpoint, with its own settings (only --epochs, --quiet and --log-format may be given too).", valueName: "dir"))
+    var resume: String?
+
+    @Flag(help: "Print nothing but errors.")
+    var quiet = false
+
+    @Option(help: "text: a progress bar on a terminal, a line per epoch otherwise; json: one JSON object per line.")
+    var logFormat: LogFormat = .text
+
+    /// Options `--resume` accepts beside itself; everything else comes from the run.
+    static let resumeOptions: Set<String> = ["--resume", "--epochs", "--quiet", "--log-format"]
 
     func validate() throws {
-        try dataOptions.validateLimit()
-        if epochs < 1 { throw ValidationError("--epochs must be at least 1.") }
+        if resume != nil {
+            try dataOptions.validateLimit(dataRequired: false)
+        } else {
+            try dataOptions.validateLimit()
+            if out == nil { throw ValidationError("Missing expected argument '--out <dir>'") }
+        }
+        if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1.") }
         if batch < 1 { throw ValidationError("--batch must be at least 1.") }
         if !(lr > 0 && lr.isFinite) { throw ValidationError("--lr must be a positive number.") }
         if latent < 1 { throw ValidationError("--latent must be at least 1.") }
@@ -59,56 +76,124 @@ struct Train: ParsableCommand {
     }
 
     func run() throws {
+        var command = self
+        if let dir = resume { command = try Train.resuming(dir, given: self) }
+        try command.train()
+    }
+
+    /// The command a run directory was started with (run.json), with what this invocation may
+    /// change: the epoch total and how progress is shown. The run stays in `dir`.
+    static func resuming(_ dir: String, given: Train) throws -> Train {
+        let given_ = CommandLine.arguments.drop { $0 != "train" }.dropFirst()
+        for arg in given_ where arg.hasPrefix("--") {
+            let name = String(arg.split(separator: "=", maxSplits: 1)[0])
+            if !resumeOptions.contains(name) && name != "--help" {
+                throw ValidationError("--resume continues a run with the settings it started with; \(name) cannot be changed (only --epochs, --quiet, --log-format).")
+            }
+        }
+        let info = try RunInfo.read(dir)
+        var command: Train
+        do { command = try Train.parse(info.arguments) } catch {
+            throw VAEPipeError.badFile(path: dir.appendingPath(RunInfo.fileName), reason: "its arguments no longer parse (\(error))")
+        }
+        command.out = dir
+        command.resume = dir
+        command.epochs = given.epochs ?? command.epochs
+        command.quiet = given.quiet
+        command.logFormat = given.logFormat
+        return command
+    }
+
+    private func train() throws {
+        let out = self.out!, epochs = self.epochs ?? 10
+        let console = Console(format: logFormat, quiet: quiet)
         let registry = BuiltinPlugins.registry()
         let headType = try registry.head(likelihood)
         let head = try headType.init(options: HeadOptions(binarize: binarize))
 
         let dataset = try registry.loadDataset(
-            path: dataOptions.data, adapterID: dataOptions.adapter,
+            path: dataOptions.path, adapterID: dataOptions.adapter,
             options: DatasetOptions(size: size, limit: dataOptions.limit))
-        print(describe(dataset))
+        console.info(describe(dataset, out: out), event: "data",
+                     ["train_examples": dataset.train.count, "test_examples": dataset.test?.count ?? 0,
+                      "shape": "\(dataset.shape)", "skipped_files": dataset.skipped.count])
 
-        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-        try writeSkipped(dataset.skipped)
-        try writeRunInfo(dataset)
+        let run = try RunWriter(directory: out, console: console)
+        let fingerprint = RunFingerprint.compute(dataOptions.path)
+        var previous: RunInfo?
+        var checkpoint: Checkpoint?
+        if resume != nil {
+            previous = try RunInfo.read(out)
+            if let p = previous, p.fingerprint != fingerprint.text {
+                console.info("warning: the files under \(dataOptions.path) changed since the run started (\(p.fingerprint) -> \(fingerprint.text)); resuming anyway",
+                             event: "warning")
+            }
+            checkpoint = try run.latestCheckpoint()
+        }
 
         let architecture = arch ?? (min(dataset.shape.height, dataset.shape.width) >= 32 ? "conv" : "mlp")
-        let config = ModelConfig(architecture: architecture, shape: dataset.shape,
-                                 hidden: hidden ?? (architecture == "conv" ? 256 : 400), latent: latent,
-                                 width: width, head: headType.id, headOptions: head.options)
+        let config = checkpoint?.config ?? ModelConfig(
+            architecture: architecture, shape: dataset.shape, hidden: hidden ?? (architecture == "conv" ? 256 : 400),
+            latent: latent, width: width, head: headType.id, headOptions: head.options)
         if let problem = config.problem { throw VAEPipeError.invalidOption(problem) }
+        guard config.shape == dataset.shape else {
+            throw VAEPipeError.invalidOption("\(dataOptions.path): images are \(dataset.shape) but the run being resumed was trained on \(config.shape)")
+        }
         let model = VAE(config: config, head: head, capacity: batch)
         model.initialize(seed: seed)
         var options = TrainOptions()
         options.epochs = epochs; options.batchSize = batch; options.learningRate = lr; options.seed = seed
         let trainer = Trainer(model: model, train: dataset.train, test: dataset.test, options: options)
-        print("model: \(describe(config)), \(model.parameters.count) parameters, head \(headType.id)")
+        if let checkpoint { try trainer.restore(from: checkpoint, path: run.checkpointPath) }
 
-        let metricsPath = out.appendingPath("metrics.jsonl")
-        guard FileManager.default.createFile(atPath: metricsPath, contents: nil) else {
-            throw VAEPipeError.io(path: metricsPath, reason: "cannot be created")
-        }
-        let metrics = try FileHandle(forWritingTo: URL(fileURLWithPath: metricsPath))
-        defer { try? metrics.close() }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
+        try run.writeSkipped(dataset.skipped)
+        try RunInfo.write(for: self, dataset: dataset, config: config, fingerprint: fingerprint,
+                          previous: previous, to: out)
+        console.info("model: \(describe(config)), \(model.parameters.count) parameters, head \(headType.id)",
+                     event: "model", ["architecture": config.architecture, "parameters": model.parameters.count])
 
-        var reports: [EpochReport] = []
-        for epoch in 1...epochs {
-            let report = try trainer.runEpoch(epoch)
-            reports.append(report)
-            var line = String(format: "epoch %d/%d  train loss %.2f (rec %.2f, kl %.2f)", epoch, epochs,
-                              report.trainLoss, report.trainReconstruction, report.trainKL)
-            if let t = report.testNegELBO { line += String(format: "  test neg-ELBO %.2f", t) }
-            line += String(format: "  %.1fs  %.0f ex/s", report.seconds, report.examplesPerSecond)
-            print(line)
-            fflush(nil)  // progress shows up promptly when piped
-            try metrics.write(contentsOf: encoder.encode(report) + Data("\n".utf8))
-            try saveCheckpoint(model, dataset: dataset)
+        // From here on the directory always holds a checkpoint to resume from, even if the
+        // process is killed before the first epoch ends.
+        if checkpoint == nil { try run.saveCheckpoint(trainer, dataset: dataset) }
+        let start = trainer.state
+        if start.epoch > epochs {
+            console.info("\(out) has already trained \(start.epoch - 1) epochs; pass a larger --epochs to train longer",
+                         event: "done")
+            return
         }
-        try writeGalleries(model, dataset: dataset, registry: registry)
-        print(timingSummary(reports, examplesPerEpoch: dataset.train.count))
-        print("wrote \(out): model.safetensors, metrics.jsonl, " + registry.exporters.map { $0.fileName }.joined(separator: ", "))
+        if checkpoint?.metadata[Checkpoint.trainingStateKey] != nil {
+            console.info("resuming \(out) at epoch \(start.epoch), step \(start.step)/\(trainer.stepsPerEpoch)",
+                         event: "resume", ["epoch": start.epoch, "step": start.step])
+        }
+
+        StopSignal.install()
+        while trainer.state.epoch <= epochs {
+            let report: EpochReport?
+            do {
+                report = try trainer.continueEpoch(shouldStop: { StopSignal.pending != 0 },
+                                                   onStep: { console.step($0, of: epochs) })
+            } catch VAEPipeError.trainingDiverged(let e, let s, _) {
+                let kept = FileManager.default.fileExists(atPath: run.checkpointPath) ? run.checkpointPath : nil
+                throw VAEPipeError.trainingDiverged(epoch: e, step: s, lastGood: kept)
+            }
+            guard let report else { break }
+            console.epoch(report, of: epochs)
+            try run.saveCheckpoint(trainer, dataset: dataset)
+            try run.writeMetrics(trainer.state.reports)
+            try run.writeGalleries(model, dataset: dataset, registry: registry, seed: seed)
+            if StopSignal.pending != 0 { break }
+        }
+        if StopSignal.pending != 0 {
+            let s = trainer.state
+            if s.step > 0 { try run.saveCheckpoint(trainer, dataset: dataset) }
+            console.info("interrupted at epoch \(s.epoch), step \(s.step)/\(trainer.stepsPerEpoch): checkpoint saved in \(run.checkpointPath); continue with: vaepipe train --resume \(out)",
+                         event: "interrupted", ["epoch": s.epoch, "step": s.step])
+            throw ExitCode(StopSignal.exitCode)
+        }
+        let reports = trainer.state.reports
+        console.info(timingSummary(reports, examplesPerEpoch: dataset.train.count), event: "summary")
+        console.info("wrote \(out): model.safetensors, metrics.jsonl, " + registry.exporters.map { $0.fileName }.joined(separator: ", "),
+                     event: "done", ["run": out])
     }
 
     /// Where the training time went, per step, over all epochs.
@@ -133,7 +218,7 @@ struct Train: ParsableCommand {
             + " -> \(c.hidden) -> \(c.latent)"
     }
 
-    private func describe(_ d: Dataset) -> String {
+    private func describe(_ d: Dataset, out: String) -> String {
         var s = "data: \(d.source) (\(d.adapterID)): \(d.train.count) training images"
         if let t = d.test { s += ", \(t.count) test images" }
         s += ", \(d.shape)"
@@ -144,39 +229,6 @@ struct Train: ParsableCommand {
             if d.skipped.count > 3 { s += "\n  ..." }
         }
         return s
-    }
-
-    private func writeSkipped(_ skipped: [SkippedFile]) throws {
-        let path = out.appendingPath("skipped.txt")
-        guard !skipped.isEmpty else { try? FileManager.default.removeItem(atPath: path); return }
-        try AtomicFile.write(Data(skipped.map { "\($0.path)\t\($0.reason)\n" }.joined().utf8), to: path)
-    }
-
-    private func writeRunInfo(_ d: Dataset) throws {
-        let info: [String: Any] = [
-            "vaepipe_version": VAEPipeVersion.current, "data": d.source, "adapter": d.adapterID,
-            "likelihood": likelihood, "binarize": binarize.rawValue, "epochs": epochs, "batch": batch,
-            "lr": Double(lr), "latent": latent, "hidden": hidden as Any, "arch": arch as Any, "width": width,
-            "size": size, "seed": seed,
-            "limit": dataOptions.limit as Any, "train_examples": d.train.count,
-            "test_examples": d.test?.count ?? 0, "skipped_files": d.skipped.count,
-        ]
-        let data = try JSONSerialization.data(withJSONObject: info, options: [.prettyPrinted, .sortedKeys])
-        try AtomicFile.write(data, to: out.appendingPath("run.json"))
-    }
-
-    private func saveCheckpoint(_ model: VAE, dataset: Dataset) throws {
-        let stats = GalleryStats.compute(model, on: dataset.evaluationSet)
-        try Checkpoint(model: model, extra: stats.tensors).write(to: out.appendingPath(RunDirectory.checkpointName))
-    }
-
-    private func writeGalleries(_ model: VAE, dataset: Dataset, registry: PluginRegistry) throws {
-        // Evenly spaced, so a folder sorted by class shows every class, not just the first.
-        let inputs = dataset.evaluationSet.evenlySpaced(2000)
-        for exporter in registry.exporters {
-            let request = ExportRequest(model: model, inputs: inputs, count: exporter.defaultCount, seed: seed)
-            try exporter.export(request, to: out.appendingPath(exporter.fileName))
-        }
     }
 }
 

@@ -18,7 +18,7 @@ struct VAEPipe: ParsableCommand {
 struct DataOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Dataset: an IDX file (raw or .gz), a directory of IDX files, or a folder of PNG/JPEG images.",
                                valueName: "path"))
-    var data: String
+    var data: String?
 
     @Option(help: ArgumentHelp("Force a dataset adapter instead of sniffing (see `vaepipe plugins`).", valueName: "id"))
     var adapter: String?
@@ -26,7 +26,12 @@ struct DataOptions: ParsableArguments {
     @Option(help: "Use at most this many training images.")
     var limit: Int?
 
-    func validateLimit() throws {
+    /// The dataset path; `validateLimit` has made sure there is one where it is required.
+    var path: String { data ?? "" }
+
+    /// `dataRequired: false` only for `train --resume`, which reads it from the run.
+    func validateLimit(dataRequired: Bool = true) throws {
+        if dataRequired && data == nil { throw ValidationError("Missing expected argument '--data <path>'") }
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1.") }
     }
 }

@@ -10,7 +10,7 @@ public enum VAEPipeError: Error, CustomStringConvertible, Equatable {
     case noUsableImages(path: String, skipped: Int, examples: [SkippedFile])
     case badCheckpoint(path: String, reason: String)
     case invalidOption(String)
-    case trainingDiverged(epoch: Int, step: Int)
+    case trainingDiverged(epoch: Int, step: Int, lastGood: String? = nil)
     case io(path: String, reason: String)
 
     public var description: String {
@@ -27,8 +27,10 @@ public enum VAEPipeError: Error, CustomStringConvertible, Equatable {
                 : "\(p): no usable images (\(n) skipped; \(shown))"
         case .badCheckpoint(let p, let r): return "\(p): not a usable checkpoint: \(r)"
         case .invalidOption(let m): return m
-        case .trainingDiverged(let e, let s):
-            return "training diverged: the loss became NaN or infinite at epoch \(e), step \(s)"
+        case .trainingDiverged(let e, let s, let lastGood):
+            return "training diverged: the loss became NaN or infinite at epoch \(e), step \(s); "
+                + (lastGood.map { "the last good checkpoint is kept in \($0)" } ?? "no checkpoint had been written yet")
+                + " (try a lower --lr)"
         case .io(let p, let r): return "\(p): \(r)"
         }
     }

@@ -3,35 +3,7 @@ import VAEPipeTestSupport
 import XCTest
 
 /// Runs the built `vaepipe` binary on tiny data, as a user would.
-final class CLIEndToEndTests: XCTestCase {
-    struct Result { var status: Int32; var stdout: String; var stderr: String }
-
-    var binary: URL {
-        // XCTest bundles live in the products directory, beside the executable.
-        let dir = Bundle.main.bundleURL.pathExtension == "xctest" ? Bundle.main.bundleURL.deletingLastPathComponent() : Bundle.main.bundleURL
-        return dir.appendingPathComponent("vaepipe")
-    }
-
-    @discardableResult
-    func run(_ args: [String], file: StaticString = #filePath, line: UInt = #line) throws -> Result {
-        let p = Process()
-        p.executableURL = binary
-        p.arguments = args
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out; p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
-    }
-
-    func pngSize(_ path: String) throws -> (Int, Int) {
-        let d = try XCTUnwrap(FileManager.default.contents(atPath: path), path)
-        XCTAssertEqual(Array(d.prefix(8)), [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
-        func be32(_ o: Int) -> Int { d[o..<(o + 4)].reduce(0) { $0 << 8 | Int($1) } }
-        return (be32(16), be32(20))
-    }
-
+final class CLIEndToEndTests: CLITestCase {
     func testTrainOnIDXThenSampleReconstructTraverseEvaluate() throws {
         let data = Fixtures.idxDirectory(train: 96, test: 16, side: 8)
         let runDir = Fixtures.temporaryDirectory() + "/run"

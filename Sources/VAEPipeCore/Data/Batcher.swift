@@ -33,8 +33,11 @@ public final class Batcher: @unchecked Sendable {
         return idx
     }
 
-    /// Starts producing epoch `epoch`'s batches; iterate the result with `next()`.
-    public func start(epoch: Int) -> Epoch { Epoch(batcher: self, order: order(epoch: epoch)) }
+    /// Starts producing epoch `epoch`'s batches, after the first `skippingBatches` (a resumed
+    /// run); iterate the result with `next()`.
+    public func start(epoch: Int, skippingBatches skip: Int = 0) -> Epoch {
+        Epoch(batcher: self, order: Array(order(epoch: epoch).dropFirst(skip * batchSize)))
+    }
 
     public final class Epoch: @unchecked Sendable {
         private let batcher: Batcher

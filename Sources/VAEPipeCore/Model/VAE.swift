@@ -1,5 +1,5 @@
 /// Sums over one batch, in nats; divide by the batch size for per-example figures.
-public struct BatchLoss: Sendable {
+public struct BatchLoss: Codable, Sendable, Equatable {
     public var reconstruction: Double = 0
     public var kl: Double = 0
     public var count: Int = 0

@@ -17,6 +17,9 @@ public final class Adam {
         v = FloatBuffer(count: parameterCount)
     }
 
+    /// Sets the step count of a restored optimizer (its moments are loaded into `m` and `v`).
+    public func restore(step: Int) { self.step = step }
+
     public func update(_ store: ParameterStore) {
         precondition(store.count == m.count)
         step += 1

@@ -9,7 +9,7 @@ public struct TrainOptions: Sendable {
 }
 
 /// One line of `metrics.jsonl`: per-example figures in nats.
-public struct EpochReport: Codable, Sendable {
+public struct EpochReport: Codable, Sendable, Equatable {
     public var epoch: Int
     public var trainLoss: Double
     public var trainReconstruction: Double
@@ -35,7 +35,21 @@ public struct EpochReport: Codable, Sendable {
     }
 }
 
-/// The training loop: shuffled batches, one Adam step each, an evaluation per epoch.
+/// What the training loop reports after each step (for progress displays).
+public struct StepProgress {
+    public var epoch: Int
+    public var step: Int
+    public var stepsPerEpoch: Int
+    /// Mean negative ELBO per example over the epoch's steps so far.
+    public var meanLoss: Double
+    /// Training seconds of the epoch so far (this process and any before a resume).
+    public var seconds: Double
+    public var examples: Int
+}
+
+/// The training loop: shuffled batches, one Adam step each, an evaluation per epoch. Its
+/// position (`state`) is exact at every step boundary, so it can stop at any step and a new
+/// process restored from a checkpoint continues with bit-identical results.
 public final class Trainer {
     public let model: VAE
     public let optimizer: Adam
@@ -43,6 +57,7 @@ public final class Trainer {
     private let batcher: Batcher
     private let test: ImageSet?
     private var rng: SplitMix64
+    private var position: TrainingState
 
     public init(model: VAE, train: ImageSet, test: ImageSet?, options: TrainOptions) {
         precondition(train.shape == model.config.shape)
@@ -52,44 +67,99 @@ public final class Trainer {
         optimizer = Adam(parameterCount: model.parameters.count, learningRate: options.learningRate)
         batcher = Batcher(set: train, batchSize: options.batchSize, seed: options.seed)
         rng = SplitMix64(seed: options.seed).derived(0x7EA1)
+        position = TrainingState(rng: rng.state)
     }
 
-    /// Trains one epoch (1-based) and evaluates on the test split when there is one.
-    public func runEpoch(_ epoch: Int) throws -> EpochReport {
+    public var stepsPerEpoch: Int { batcher.batchesPerEpoch }
+
+    /// Where training stands, as a checkpoint saves it.
+    public var state: TrainingState {
+        var s = position
+        s.rng = rng.state
+        s.adamStep = optimizer.step
+        return s
+    }
+
+    /// Continues from a checkpoint written by `Checkpoint(trainer:)`: weights, Adam's moments
+    /// and step, the noise generator and the position in the epoch.
+    public func restore(from checkpoint: Checkpoint, path: String) throws {
+        guard let saved = try checkpoint.trainingState(path: path) else {
+            throw VAEPipeError.badCheckpoint(path: path, reason: "it holds weights only, no training state to resume from")
+        }
+        guard saved.step <= stepsPerEpoch else {
+            throw VAEPipeError.badCheckpoint(
+                path: path, reason: "it stopped at step \(saved.step) of an epoch that now has \(stepsPerEpoch) steps (has the data changed?)")
+        }
+        try model.load(checkpoint, path: path)
+        try checkpoint.loadOptimizer(into: optimizer, model: model, path: path)
+        optimizer.restore(step: saved.adamStep)
+        rng = SplitMix64(seed: saved.rng)
+        position = saved
+    }
+
+    /// Trains the rest of the current epoch. Returns its report, or nil when `shouldStop`
+    /// said yes after some step first; `state` then holds the exact position to save.
+    public func continueEpoch(shouldStop: () -> Bool = { false },
+                              onStep: (StepProgress) -> Void = { _ in }) throws -> EpochReport? {
+        let epoch = position.epoch
         let start = DispatchTime.now().uptimeNanoseconds
-        let batches = batcher.start(epoch: epoch)
+        let batches = batcher.start(epoch: epoch, skippingBatches: position.step)
         defer { batches.finish() }
-        var total = BatchLoss()
-        var step = 0
+        var totals = position.partial
+        var step = position.step
+        let startSeconds = totals.seconds, startWait = totals.dataWaitSeconds
+        func elapsed() -> Double { startSeconds + Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
         var forward: UInt64 = 0, backward: UInt64 = 0, update: UInt64 = 0
+        var stopped = false
         while let (x, n) = batches.next() {
-            step += 1
             let t0 = DispatchTime.now().uptimeNanoseconds
             let loss = model.trainingForward(x, batch: n, rng: &rng)
-            guard loss.negELBO.isFinite else { throw VAEPipeError.trainingDiverged(epoch: epoch, step: step) }
+            guard loss.negELBO.isFinite else { throw VAEPipeError.trainingDiverged(epoch: epoch, step: step + 1) }
             let t1 = DispatchTime.now().uptimeNanoseconds
             model.trainingBackward(batch: n)
             let t2 = DispatchTime.now().uptimeNanoseconds
             optimizer.update(model.parameters)
             let t3 = DispatchTime.now().uptimeNanoseconds
             forward += t1 - t0; backward += t2 - t1; update += t3 - t2
-            total += loss
+            totals.loss += loss
+            step += 1
+            onStep(StepProgress(epoch: epoch, step: step, stepsPerEpoch: stepsPerEpoch,
+                                meanLoss: totals.loss.negELBO / Double(totals.loss.count),
+                                seconds: elapsed(), examples: totals.loss.count))
+            if step < stepsPerEpoch && shouldStop() { stopped = true; break }
         }
-        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        totals.seconds = elapsed()
+        totals.dataWaitSeconds = startWait + batches.waitSeconds
+        totals.forwardSeconds += Double(forward) / 1e9
+        totals.backwardSeconds += Double(backward) / 1e9
+        totals.optimizerSeconds += Double(update) / 1e9
+        position.step = step
+        position.partial = totals
+        if stopped { return nil }
+
+        let l = totals.loss, count = Double(l.count)
         var report = EpochReport(
-            epoch: epoch, trainLoss: total.negELBO / Double(total.count),
-            trainReconstruction: total.reconstruction / Double(total.count), trainKL: total.kl / Double(total.count),
-            seconds: seconds, dataWaitSeconds: batches.waitSeconds,
-            forwardSeconds: Double(forward) / 1e9, backwardSeconds: Double(backward) / 1e9,
-            optimizerSeconds: Double(update) / 1e9, steps: step,
-            examplesPerSecond: Double(total.count) / seconds)
+            epoch: epoch, trainLoss: l.negELBO / count, trainReconstruction: l.reconstruction / count,
+            trainKL: l.kl / count, seconds: totals.seconds, dataWaitSeconds: totals.dataWaitSeconds,
+            forwardSeconds: totals.forwardSeconds, backwardSeconds: totals.backwardSeconds,
+            optimizerSeconds: totals.optimizerSeconds, steps: step, examplesPerSecond: count / totals.seconds)
         if let test {
             let t = Evaluator.evaluate(model, on: test, seed: options.seed)
             report.testNegELBO = t.negELBO / Double(t.count)
             report.testReconstruction = t.reconstruction / Double(t.count)
             report.testKL = t.kl / Double(t.count)
         }
+        position.reports.append(report)
+        position.epoch += 1
+        position.step = 0
+        position.partial = EpochTotals()
         return report
+    }
+
+    /// Trains epoch `epoch` whole (it must be the next one). For callers that never stop early.
+    public func runEpoch(_ epoch: Int) throws -> EpochReport {
+        precondition(epoch == position.epoch && position.step == 0, "epochs run in order")
+        return try continueEpoch()!
     }
 }
 

@@ -1,0 +1,84 @@
+import Foundation
+import VAEPipeBuiltinPlugins
+
+/// RUN_DIR/run.json: every option of the run, the command line that `--resume` replays, and a
+/// fingerprint of the data's file list so a resumed run notices when the data changed.
+struct RunInfo {
+    static let fileName = "run.json"
+    var arguments: [String]
+    var fingerprint: String
+    var started: String
+    var resumed: [String]
+
+    static func read(_ dir: String) throws -> RunInfo {
+        let path = dir.appendingPath(fileName)
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else {
+            throw VAEPipeError.missingPath(dir)
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw VAEPipeError.badFile(path: path, reason: "missing: \(dir) is not a run directory written by `vaepipe train`")
+        }
+        guard let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let arguments = json["arguments"] as? [String] else {
+            throw VAEPipeError.badFile(path: path, reason: "not a vaepipe run description (no \"arguments\")")
+        }
+        return RunInfo(arguments: arguments, fingerprint: json["data_fingerprint"] as? String ?? "",
+                       started: json["started"] as? String ?? "", resumed: json["resumed"] as? [String] ?? [])
+    }
+
+    static func write(for command: Train, dataset d: Dataset, config: ModelConfig,
+                      fingerprint: RunFingerprint.Value, previous: RunInfo?, to dir: String) throws {
+        let now = ISO8601DateFormatter().string(from: Date())
+        let arguments = replacingEpochs(previous?.arguments ?? absolutized(Array(CommandLine.arguments.drop { $0 != "train" }.dropFirst())),
+                                        with: command.epochs)
+        let options: [String: Any] = [
+            "likelihood": command.likelihood, "binarize": command.binarize.rawValue, "epochs": command.epochs ?? 10,
+            "batch": command.batch, "lr": Double(command.lr), "latent": config.latent, "hidden": config.hidden,
+            "arch": config.architecture, "width": config.width, "size": command.size, "seed": command.seed,
+            "limit": command.dataOptions.limit as Any, "adapter": d.adapterID,
+        ]
+        let info: [String: Any] = [
+            "vaepipe_version": VAEPipeVersion.current, "command": "train", "arguments": arguments,
+            "data": absolute(command.dataOptions.path), "data_fingerprint": fingerprint.text,
+            "data_files": fingerprint.files, "data_bytes": fingerprint.bytes, "options": options,
+            "image_shape": [d.shape.height, d.shape.width, d.shape.channels],
+            "train_examples": d.train.count, "test_examples": d.test?.count ?? 0, "skipped_files": d.skipped.count,
+            "threads": ProcessInfo.processInfo.activeProcessorCount,
+            "started": previous?.started ?? now, "resumed": (previous?.resumed ?? []) + (previous == nil ? [] : [now]),
+        ]
+        let data = try JSONSerialization.data(withJSONObject: info, options: [.prettyPrinted, .sortedKeys])
+        try AtomicFile.write(data, to: dir.appendingPath(fileName))
+    }
+
+    /// Paths made absolute, so `--resume` works from any working directory.
+    static func absolutized(_ args: [String]) -> [String] {
+        var out: [String] = []
+        var makeAbsolute = false
+        for a in args {
+            if makeAbsolute { out.append(absolute(a)); makeAbsolute = false; continue }
+            if a == "--data" || a == "--out" { makeAbsolute = true; out.append(a); continue }
+            if let eq = a.firstIndex(of: "="), ["--data", "--out"].contains(String(a[..<eq])) {
+                out.append(String(a[...eq]) + absolute(String(a[a.index(after: eq)...]))); continue
+            }
+            out.append(a)
+        }
+        return out
+    }
+
+    static func replacingEpochs(_ args: [String], with epochs: Int?) -> [String] {
+        guard let epochs else { return args }
+        var out: [String] = [], skip = false
+        for a in args {
+            if skip { skip = false; continue }
+            if a == "--epochs" { skip = true; continue }
+            if a.hasPrefix("--epochs=") { continue }
+            out.append(a)
+        }
+        return out + ["--epochs", "\(epochs)"]
+    }
+
+    static func absolute(_ path: String) -> String {
+        path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath.appendingPath(path)
+    }
+}

@@ -1,0 +1,108 @@
+import Foundation
+
+/// Where training stands: everything besides the weights and Adam's moments that an
+/// interrupted run needs to continue exactly as if it had never stopped. Saved in the
+/// checkpoint's metadata, so weights and position can never disagree.
+public struct TrainingState: Codable, Sendable, Equatable {
+    /// The epoch in progress (1-based); every epoch before it is complete.
+    public var epoch: Int = 1
+    /// Steps of `epoch` already taken: a run stopped mid-epoch resumes at the next batch.
+    public var step: Int = 0
+    /// The reparameterisation-noise generator's state after `step`.
+    public var rng: UInt64
+    public var adamStep: Int = 0
+    /// Sums over the steps of `epoch` taken so far.
+    public var partial = EpochTotals()
+    /// Reports of the completed epochs, so metrics.jsonl can be rebuilt to match the weights.
+    public var reports: [EpochReport] = []
+
+    public init(rng: UInt64) { self.rng = rng }
+
+    enum CodingKeys: String, CodingKey {
+        case epoch, step, rng, partial, reports
+        case adamStep = "adam_step"
+    }
+
+    // The generator state is a full 64-bit value: JSON numbers lose bits above 2^53.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        epoch = try c.decode(Int.self, forKey: .epoch)
+        step = try c.decode(Int.self, forKey: .step)
+        let hex = try c.decode(String.self, forKey: .rng)
+        guard let value = UInt64(hex, radix: 16) else {
+            throw DecodingError.dataCorruptedError(forKey: .rng, in: c, debugDescription: "not a hex UInt64")
+        }
+        rng = value
+        adamStep = try c.decode(Int.self, forKey: .adamStep)
+        partial = try c.decode(EpochTotals.self, forKey: .partial)
+        reports = try c.decode([EpochReport].self, forKey: .reports)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(epoch, forKey: .epoch)
+        try c.encode(step, forKey: .step)
+        try c.encode(String(rng, radix: 16), forKey: .rng)
+        try c.encode(adamStep, forKey: .adamStep)
+        try c.encode(partial, forKey: .partial)
+        try c.encode(reports, forKey: .reports)
+    }
+}
+
+/// Running sums over the steps of one epoch.
+public struct EpochTotals: Codable, Sendable, Equatable {
+    public var loss = BatchLoss()
+    public var seconds: Double = 0
+    public var dataWaitSeconds: Double = 0
+    public var forwardSeconds: Double = 0
+    public var backwardSeconds: Double = 0
+    public var optimizerSeconds: Double = 0
+    public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case loss, seconds
+        case dataWaitSeconds = "data_wait_seconds", forwardSeconds = "forward_seconds"
+        case backwardSeconds = "backward_seconds", optimizerSeconds = "optimizer_seconds"
+    }
+}
+
+/// Checkpoints that can resume training: the weights (named by layer, as any checkpoint),
+/// Adam's first and second moments as `optimizer.m.<name>` / `optimizer.v.<name>`, and the
+/// `TrainingState` as JSON under the `training_state` metadata key.
+extension Checkpoint {
+    public static let trainingStateKey = "training_state"
+
+    public init(trainer: Trainer, extra: [Tensor] = []) throws {
+        let model = trainer.model, store = model.parameters, adam = trainer.optimizer
+        var moments: [Tensor] = []
+        for (buffer, prefix) in [(adam.m, "optimizer.m."), (adam.v, "optimizer.v.")] {
+            for (spec, offset) in zip(store.specs, store.offsets) {
+                let view = UnsafeBufferPointer(start: buffer.pointer + offset, count: spec.count)
+                moments.append(Tensor(name: prefix + spec.name, shape: spec.shape, values: Array(view)))
+            }
+        }
+        let state = String(decoding: try JSONEncoder().encode(trainer.state), as: UTF8.self)
+        self.init(model: model, extra: moments + extra, metadata: [Self.trainingStateKey: state])
+    }
+
+    /// The saved position, or nil for a checkpoint without one (weights only).
+    public func trainingState(path: String) throws -> TrainingState? {
+        guard let text = metadata[Self.trainingStateKey] else { return nil }
+        do { return try JSONDecoder().decode(TrainingState.self, from: Data(text.utf8)) } catch {
+            throw VAEPipeError.badCheckpoint(path: path, reason: "its training state is unreadable (\(error))")
+        }
+    }
+
+    /// Copies Adam's saved moments into `adam` (which must be for `model`'s parameters).
+    func loadOptimizer(into adam: Adam, model: VAE, path: String) throws {
+        let store = model.parameters
+        for (buffer, prefix) in [(adam.m, "optimizer.m."), (adam.v, "optimizer.v.")] {
+            for (spec, offset) in zip(store.specs, store.offsets) {
+                guard let t = tensor(prefix + spec.name), t.shape == spec.shape else {
+                    throw VAEPipeError.badCheckpoint(path: path, reason: "missing or misshapen optimizer tensor \(prefix + spec.name)")
+                }
+                t.values.withUnsafeBufferPointer { (buffer.pointer + offset).update(from: $0.baseAddress!, count: spec.count) }
+            }
+        }
+    }
+}

@@ -1,0 +1,54 @@
+import Foundation
+import XCTest
+
+/// Runs the built `vaepipe` binary, as a user would.
+class CLITestCase: XCTestCase {
+    struct Result { var status: Int32; var stdout: String; var stderr: String }
+
+    var binary: URL {
+        // XCTest bundles live in the products directory, beside the executable.
+        let dir = Bundle.main.bundleURL.pathExtension == "xctest" ? Bundle.main.bundleURL.deletingLastPathComponent() : Bundle.main.bundleURL
+        return dir.appendingPathComponent("vaepipe")
+    }
+
+    @discardableResult
+    func run(_ args: [String], file: StaticString = #filePath, line: UInt = #line) throws -> Result {
+        let p = Process()
+        p.executableURL = binary
+        p.arguments = args
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out; p.standardError = err
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    }
+
+    func pngSize(_ path: String) throws -> (Int, Int) {
+        let d = try XCTUnwrap(FileManager.default.contents(atPath: path), path)
+        XCTAssertEqual(Array(d.prefix(8)), [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
+        func be32(_ o: Int) -> Int { d[o..<(o + 4)].reduce(0) { $0 << 8 | Int($1) } }
+        return (be32(16), be32(20))
+    }
+
+    /// Starts `vaepipe` without waiting; output is discarded (nobody reads the pipes).
+    func start(_ args: [String]) throws -> Process {
+        let p = Process()
+        p.executableURL = binary
+        p.arguments = args
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        return p
+    }
+
+    /// Polls until `condition` holds (true) or `seconds` pass (false).
+    func waitFor(_ seconds: Double, _ condition: () -> Bool) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if condition() { return true }
+            usleep(2_000)
+        }
+        return condition()
+    }
+}

@@ -1,0 +1,70 @@
+import Foundation
+import VAEPipeBuiltinPlugins
+import VAEPipeTestSupport
+import XCTest
+
+/// A run stopped at any step and restored from its checkpoint in a fresh trainer must end
+/// with exactly the weights of a run that never stopped.
+final class ResumeTests: XCTestCase {
+    let shape = ImageShape(height: 6, width: 6, channels: 1)
+
+    func makeTrainer(binarize: Binarization = .dynamic) throws -> Trainer {
+        let head = BernoulliHead(options: HeadOptions(binarize: binarize))
+        let config = ModelConfig(shape: shape, hidden: 16, latent: 3, head: BernoulliHead.id, headOptions: head.options)
+        let model = VAE(config: config, head: head, capacity: 8)
+        model.initialize(seed: 5)
+        var options = TrainOptions()
+        options.batchSize = 8; options.seed = 11; options.learningRate = 0.01
+        let train = ImageSet(shape: shape, pixels: Fixtures.patternImages(count: 44, side: 6))
+        let test = ImageSet(shape: shape, pixels: Fixtures.patternImages(count: 8, side: 6))
+        return Trainer(model: model, train: train, test: test, options: options)
+    }
+
+    func testStoppedAndRestoredRunEndsWithIdenticalWeights() throws {
+        let reference = try makeTrainer()
+        for epoch in 1...3 { _ = try reference.runEpoch(epoch) }
+
+        // 44 examples / batch 8 = 6 steps per epoch; stop in the middle of epoch 2.
+        let first = try makeTrainer()
+        _ = try first.runEpoch(1)
+        var steps = 0
+        XCTAssertNil(try first.continueEpoch(shouldStop: { steps += 1; return steps == 4 }))
+        XCTAssertEqual(first.state.epoch, 2)
+        XCTAssertEqual(first.state.step, 4)
+        let saved = try Checkpoint(trainer: first).encoded()
+
+        let second = try makeTrainer()
+        try second.restore(from: try Checkpoint.decode(saved, path: "mem"), path: "mem")
+        XCTAssertEqual(second.state, first.state)
+        while second.state.epoch <= 3 { XCTAssertNotNil(try second.continueEpoch()) }
+
+        XCTAssertEqual(second.model.parameters.values.array, reference.model.parameters.values.array)
+        XCTAssertEqual(second.optimizer.m.array, reference.optimizer.m.array)
+        XCTAssertEqual(second.optimizer.step, reference.optimizer.step)
+        let a = second.state.reports, b = reference.state.reports
+        XCTAssertEqual(a.map(\.trainLoss), b.map(\.trainLoss))
+        XCTAssertEqual(a.map(\.testNegELBO), b.map(\.testNegELBO))
+    }
+
+    func testWeightsOnlyCheckpointCannotBeResumed() throws {
+        let trainer = try makeTrainer()
+        let ckpt = Checkpoint(model: trainer.model)
+        XCTAssertThrowsError(try trainer.restore(from: ckpt, path: "w.safetensors")) { error in
+            XCTAssertTrue("\(error)".contains("w.safetensors"), "\(error)")
+            XCTAssertTrue("\(error)".contains("no training state"), "\(error)")
+        }
+    }
+
+    func testCheckpointNamesOptimizerMomentsByLayer() throws {
+        let trainer = try makeTrainer()
+        _ = try trainer.runEpoch(1)
+        let ckpt = try Checkpoint.decode(try Checkpoint(trainer: trainer).encoded(), path: "mem")
+        let m = try XCTUnwrap(ckpt.tensor("optimizer.m.encoder.0.weight"))
+        XCTAssertEqual(m.shape, [36, 16])
+        XCTAssertNotEqual(m.values.map(abs).max(), 0)
+        let state = try XCTUnwrap(try ckpt.trainingState(path: "mem"))
+        XCTAssertEqual(state.epoch, 2)
+        XCTAssertEqual(state.adamStep, 6)
+        XCTAssertEqual(state.reports.count, 1)
+    }
+}
