@@ -10,6 +10,8 @@ public final class BernoulliHead: LikelihoodHead {
     public static let summary = "Bernoulli pixels from logits (binary cross-entropy); --binarize none|threshold|dynamic"
     public let options: HeadOptions
 
+    private let rows = Rows()
+
     public init(options: HeadOptions) { self.options = options }
 
     public func prepare(_ x: UnsafeMutablePointer<Float>, count: Int, rng: inout SplitMix64) {
@@ -24,37 +26,42 @@ public final class BernoulliHead: LikelihoodHead {
         logits: UnsafePointer<Float>, targets: UnsafePointer<Float>, batch: Int, dimension: Int,
         nll: UnsafeMutablePointer<Float>, dLogits: UnsafeMutablePointer<Float>?, scale: Float
     ) {
-        typealias V = VectorMath.V
-        let shared = UncheckedPointers(logits, targets, nll, dLogits)
-        Parallel.forRanges(batch, minimumChunk: max(1, 32_768 / max(dimension, 1))) { rows in
-            let (logits, targets, nll, dLogits) = shared.values
-            for r in rows {
-                let l = logits + r * dimension, x = targets + r * dimension
-                let g = dLogits.map { $0 + r * dimension }
-                var acc = V(), i = 0
-                while i + 8 <= dimension {
-                    let li = VectorMath.load(l + i), xi = VectorMath.load(x + i)
-                    let e = VectorMath.exp(pointwiseMin(li, -li))  // exp(-|l|)
-                    acc += pointwiseMax(li, V()) + VectorMath.log1pUnit(e) - xi * li
-                    if let g {
-                        // sigmoid from the same exp: 1/(1+e) for l >= 0, e/(1+e) otherwise.
-                        let sig = V(repeating: 1).replacing(with: e, where: li .< 0) / (1 + e)
-                        VectorMath.store(scale * (sig - xi), g + i)
-                    }
-                    i += 8
-                }
-                var s = acc.sum()
-                for i in i..<dimension {
-                    let e = exp(-abs(l[i]))
-                    s += max(l[i], 0) + log1p(e) - x[i] * l[i]
-                    if let g { g[i] = scale * ((l[i] >= 0 ? 1 : e) / (1 + e) - x[i]) }
-                }
-                nll[r] = s
-            }
-        }
+        rows.set(logits: logits, targets: targets, dimension: dimension, nll: nll, dLogits: dLogits, scale: scale)
+        Parallel.forRanges(batch, minimumChunk: max(1, 32_768 / max(dimension, 1)), rows)
     }
 
     public func mean(logits: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, count: Int) {
         VectorMath.sigmoid(logits, into: out, count: count)
+    }
+}
+
+/// The per-row work, split over the cores.
+private final class Rows: HeadRows, RangeKernel {
+    func run(_ range: Range<Int>) {
+        typealias V = VectorMath.V
+        let dimension = dimension, scale = scale
+        for r in range {
+            let l = logits! + r * dimension, x = targets! + r * dimension
+            let g = dLogits.map { $0 + r * dimension }
+            var acc = V(), i = 0
+            while i + 8 <= dimension {
+                let li = VectorMath.load(l + i), xi = VectorMath.load(x + i)
+                let e = VectorMath.exp(pointwiseMin(li, -li))  // exp(-|l|)
+                acc += pointwiseMax(li, V()) + VectorMath.log1pUnit(e) - xi * li
+                if let g {
+                    // sigmoid from the same exp: 1/(1+e) for l >= 0, e/(1+e) otherwise.
+                    let sig = V(repeating: 1).replacing(with: e, where: li .< 0) / (1 + e)
+                    VectorMath.store(scale * (sig - xi), g + i)
+                }
+                i += 8
+            }
+            var s = acc.sum()
+            for i in i..<dimension {
+                let e = exp(-abs(l[i]))
+                s += max(l[i], 0) + log1p(e) - x[i] * l[i]
+                if let g { g[i] = scale * ((l[i] >= 0 ? 1 : e) / (1 + e) - x[i]) }
+            }
+            nll![r] = s
+        }
     }
 }

@@ -12,6 +12,8 @@ public final class GaussianHead: LikelihoodHead {
     private var dLogSigma: UnsafeMutablePointer<Float>!
     private static let halfLog2Pi = Float(0.5 * log(2 * Double.pi))
 
+    private let rows = Rows()
+
     public init(options: HeadOptions) throws {
         guard options.binarize == .none else {
             throw VAEPipeError.invalidOption("--binarize \(options.binarize.rawValue) needs the bernoulli head; the gaussian head models continuous pixels")
@@ -31,34 +33,12 @@ public final class GaussianHead: LikelihoodHead {
         logits: UnsafePointer<Float>, targets: UnsafePointer<Float>, batch: Int, dimension: Int,
         nll: UnsafeMutablePointer<Float>, dLogits: UnsafeMutablePointer<Float>?, scale: Float
     ) {
-        typealias V = VectorMath.V
         let ls = logSigma[0]
         let invVar = exp(-2 * ls)
         let constant = Float(dimension) * (ls + Self.halfLog2Pi)
-        let shared = UncheckedPointers(logits, targets, nll, dLogits)
-        Parallel.forRanges(batch, minimumChunk: max(1, 32_768 / max(dimension, 1))) { rows in
-            let (logits, targets, nll, dLogits) = shared.values
-            for r in rows {
-                let l = logits + r * dimension, x = targets + r * dimension
-                let g = dLogits.map { $0 + r * dimension }
-                var acc = V(), i = 0
-                while i + 8 <= dimension {
-                    let m = VectorMath.sigmoid(VectorMath.load(l + i))
-                    let diff = VectorMath.load(x + i) - m
-                    acc += diff * diff
-                    // d/dl of diff^2/(2 sigma^2) = -(x - m) / sigma^2 * m (1 - m)
-                    if let g { VectorMath.store(-scale * invVar * diff * m * (1 - m), g + i) }
-                    i += 8
-                }
-                var sq = acc.sum()
-                for i in i..<dimension {
-                    let m = 1 / (1 + exp(-l[i])), diff = x[i] - m
-                    sq += diff * diff
-                    if let g { g[i] = -scale * invVar * diff * m * (1 - m) }
-                }
-                nll[r] = 0.5 * sq * invVar + constant
-            }
-        }
+        rows.invVar = invVar; rows.constant = constant
+        rows.set(logits: logits, targets: targets, dimension: dimension, nll: nll, dLogits: dLogits, scale: scale)
+        Parallel.forRanges(batch, minimumChunk: max(1, 32_768 / max(dimension, 1)), rows)
         guard dLogits != nil else { return }
         // d/d(log sigma) of an example's NLL is D - sum diff^2 / sigma^2 = D - 2 (nll - constant).
         var dls: Float = 0
@@ -68,5 +48,35 @@ public final class GaussianHead: LikelihoodHead {
 
     public func mean(logits: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, count: Int) {
         VectorMath.sigmoid(logits, into: out, count: count)
+    }
+}
+
+/// The per-row work, split over the cores.
+private final class Rows: HeadRows, RangeKernel {
+    var invVar: Float = 1, constant: Float = 0
+
+    func run(_ range: Range<Int>) {
+        typealias V = VectorMath.V
+        let dimension = dimension, scale = scale, invVar = invVar, constant = constant
+        for r in range {
+            let l = logits! + r * dimension, x = targets! + r * dimension
+            let g = dLogits.map { $0 + r * dimension }
+            var acc = V(), i = 0
+            while i + 8 <= dimension {
+                let m = VectorMath.sigmoid(VectorMath.load(l + i))
+                let diff = VectorMath.load(x + i) - m
+                acc += diff * diff
+                // d/dl of diff^2/(2 sigma^2) = -(x - m) / sigma^2 * m (1 - m)
+                if let g { VectorMath.store(-scale * invVar * diff * m * (1 - m), g + i) }
+                i += 8
+            }
+            var sq = acc.sum()
+            for i in i..<dimension {
+                let m = 1 / (1 + exp(-l[i])), diff = x[i] - m
+                sq += diff * diff
+                if let g { g[i] = -scale * invVar * diff * m * (1 - m) }
+            }
+            nll![r] = 0.5 * sq * invVar + constant
+        }
     }
 }

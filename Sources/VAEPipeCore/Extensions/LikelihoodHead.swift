@@ -48,3 +48,23 @@ extension LikelihoodHead {
     public func initialize() {}
     public func prepare(_ x: UnsafeMutablePointer<Float>, count: Int, rng: inout SplitMix64) {}
 }
+
+/// The arguments of one `negativeLogLikelihood` call, kept by a head's row kernel (a
+/// `RangeKernel` subclass allocated once) so the rows can be split over the cores without
+/// allocating per call.
+open class HeadRows {
+    public var logits: UnsafePointer<Float>?
+    public var targets: UnsafePointer<Float>?
+    public var nll: UnsafeMutablePointer<Float>?
+    public var dLogits: UnsafeMutablePointer<Float>?
+    public var dimension = 0
+    public var scale: Float = 1
+
+    public init() {}
+
+    public func set(logits: UnsafePointer<Float>, targets: UnsafePointer<Float>, dimension: Int,
+                    nll: UnsafeMutablePointer<Float>, dLogits: UnsafeMutablePointer<Float>?, scale: Float) {
+        self.logits = logits; self.targets = targets; self.dimension = dimension
+        self.nll = nll; self.dLogits = dLogits; self.scale = scale
+    }
+}

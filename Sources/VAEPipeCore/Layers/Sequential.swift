@@ -6,6 +6,8 @@ public final class Sequential {
     private let outputs: [FloatBuffer]
     private let gradients: [FloatBuffer]
     private var lastInput: UnsafePointer<Float>?
+    /// Where backward may stop when nobody needs dL/dx (counted once: parameterCount builds arrays).
+    private let firstTrainable: Int
 
     public init(_ layers: [Layer], capacity: Int) {
         precondition(!layers.isEmpty)
@@ -16,6 +18,7 @@ public final class Sequential {
         self.capacity = capacity
         outputs = layers.map { FloatBuffer(count: capacity * $0.outputSize) }
         gradients = layers.map { FloatBuffer(count: capacity * $0.inputSize) }
+        firstTrainable = layers.firstIndex { $0.parameterCount > 0 } ?? 0
     }
 
     public var inputSize: Int { layers[0].inputSize }
@@ -42,7 +45,7 @@ public final class Sequential {
     /// it would cost a third of that layer's GEMM work (and nothing before it, e.g. padding, needs running).
     public func backward(_ dy: UnsafePointer<Float>, batch: Int, computeInputGradient: Bool) {
         guard let x = lastInput else { preconditionFailure("backward before forward") }
-        let firstTrainable = computeInputGradient ? 0 : (layers.firstIndex { $0.parameterCount > 0 } ?? 0)
+        let firstTrainable = computeInputGradient ? 0 : self.firstTrainable
         var upstream = dy
         for i in stride(from: layers.count - 1, through: firstTrainable, by: -1) {
             let input = i == 0 ? x : UnsafePointer(outputs[i - 1].pointer)
