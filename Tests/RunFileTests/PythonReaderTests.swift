@@ -33,19 +33,26 @@ final class PythonReaderTests: XCTestCase {
         resumed.scalar("loss", 40, step: 4)
         try resumed.close()
 
+        // Both of TensorBoard's Python readers: the classic accumulator and the one behind the
+        // `tensorboard --load_fast=false` server (which treats restarts differently).
         let read = try PythonReader.run("""
             import base64
             from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+            from tensorboard.backend.event_processing import plugin_event_accumulator
             acc = EventAccumulator(sys.argv[1], size_guidance={"scalars": 0, "images": 0})
             acc.Reload()
+            server = plugin_event_accumulator.EventAccumulator(sys.argv[1], size_guidance={"tensors": 0})
+            server.Reload()
             print(json.dumps({
                 "loss": [[e.step, e.value] for e in acc.Scalars("loss")],
+                "server_loss": [[e.step, e.tensor_proto.float_val[0]] for e in server.Tensors("loss")],
                 "images": [[e.step, e.width, e.height, base64.b64encode(e.encoded_image_string).decode()]
                            for e in acc.Images("samples")],
             }))
             """, arguments: [dir], needs: ["tensorboard"]) as? [String: Any]
-        let loss = try XCTUnwrap(read?["loss"] as? [[Double]])
-        XCTAssertEqual(loss, [[1, 99], [2, 98], [3, 50], [4, 40]], "epoch 3 of the killed run is replaced by the resumed one")
+        let expected: [[Double]] = [[1, 99], [2, 98], [3, 50], [4, 40]]
+        XCTAssertEqual(read?["loss"] as? [[Double]], expected, "epoch 3 of the killed run is replaced by the resumed one")
+        XCTAssertEqual(read?["server_loss"] as? [[Double]], expected)
         let images = try XCTUnwrap(read?["images"] as? [[Any]])
         XCTAssertEqual(images.count, 1)
         XCTAssertEqual(images.first?[0...2].compactMap { $0 as? Int }, [2, 5, 3])

@@ -22,6 +22,8 @@ final class RunReportTests: XCTestCase {
         let lines = page.named("polyline")
         XCTAssertEqual(lines.map { $0.attributes["data-series"] }, ["train", "test", "train", "test", "train", "test"])
         XCTAssertEqual(lines.map(points), Array(repeating: 100, count: 6))
+        let keys = page.named("span").filter { $0.attributes["class"] == "key" }.map(\.text)
+        XCTAssertEqual(keys, ["train", "test", "train", "test", "train", "test"], "a legend beside each chart's title")
         XCTAssertEqual(page.named("circle").count, 0, "no dots once there are too many epochs to tell apart")
         XCTAssertEqual(page.named("tr").count - 1, 100, "a row per epoch below the header row")
     }
@@ -38,7 +40,7 @@ final class RunReportTests: XCTestCase {
         let page = try page(RunReport(settings: [], epochs: [epochReport(1, loss: 9), epochReport(2, loss: 8)], galleries: []))
         XCTAssertEqual(page.named("polyline").map { $0.attributes["data-series"] }, ["train", "train", "train"])
         XCTAssertFalse(page.named("div").contains { $0.text == "Test −ELBO" })
-        XCTAssertEqual(page.named("text").filter { $0.attributes["class"] == "legend" }.count, 0)
+        XCTAssertEqual(page.named("span").filter { $0.attributes["class"] == "key" }.count, 0, "no legend for one line")
     }
 
     func testNonFiniteLossIsLeftOutOfTheCurve() throws {

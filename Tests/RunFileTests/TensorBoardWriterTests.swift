@@ -60,14 +60,14 @@ final class TensorBoardWriterTests: XCTestCase {
     func testEventsReachTheFileOnlyAtFlush() throws {
         let writer = try TensorBoardWriter(directory: Fixtures.temporaryDirectory())
         writer.scalar("loss", 3, step: 1)
-        XCTAssertEqual(try events(writer.path).count, 1, "only the file version before flush")
+        XCTAssertEqual(try events(writer.path).count, 2, "only the file version and session start before flush")
         try writer.flush()
-        XCTAssertEqual(try events(writer.path).count, 2)
+        XCTAssertEqual(try events(writer.path).count, 3)
         try writer.flush()
-        XCTAssertEqual(try events(writer.path).count, 2, "a second flush writes nothing again")
+        XCTAssertEqual(try events(writer.path).count, 3, "a second flush writes nothing again")
     }
 
-    func testResumedWriterStartsANewFileWithASessionStartAtItsStep() throws {
+    func testEveryWriterStartsANewFileWithASessionStartAtItsFirstStep() throws {
         let dir = Fixtures.temporaryDirectory()
         let first = try TensorBoardWriter(directory: dir)
         try first.close()
@@ -76,6 +76,9 @@ final class TensorBoardWriterTests: XCTestCase {
         XCTAssertNotEqual(first.path, resumed.path)
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir).sorted(),
                        [first.path, resumed.path].map { ($0 as NSString).lastPathComponent }.sorted())
+        let firstStart = try XCTUnwrap(events(first.path).dropFirst().first)
+        XCTAssertEqual(firstStart.int(2), 0)
+        XCTAssertEqual(firstStart.message(7)?.int(1), 1, "SessionLog.status START")
         let start = try XCTUnwrap(events(resumed.path).dropFirst().first)
         XCTAssertEqual(start.int(2), 4)
         XCTAssertEqual(start.message(7)?.int(1), 1, "SessionLog.status START")

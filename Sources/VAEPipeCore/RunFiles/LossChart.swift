@@ -2,7 +2,8 @@ import Foundation
 
 /// A line chart of per-epoch values as inline SVG for the run report: axes with ticks at round
 /// numbers, one polyline per series, a dot per epoch while there are few enough to tell apart
-/// (a one-epoch run is a single dot), and a legend when there is more than one series.
+/// (a one-epoch run is a single dot). The legend is left to the page, outside the plot, where
+/// it cannot cover a line.
 struct LossChart {
     struct Series {
         var name: String
@@ -15,8 +16,9 @@ struct LossChart {
     var yLabel: String
     var series: [Series]
 
-    static let width = 560.0, height = 300.0
-    static let left = 64.0, right = 16.0, top = 14.0, bottom = 46.0
+    /// Small, so that the text keeps a readable size when three charts share a row.
+    static let width = 440.0, height = 270.0
+    static let left = 62.0, right = 14.0, top = 12.0, bottom = 46.0
     static let maxDots = 40
 
     func svg() -> String {
@@ -40,12 +42,12 @@ struct LossChart {
         }
         for t in xs.ticks {
             s += "<line class=\"axis\" x1=\"\(f(px(t)))\" x2=\"\(f(px(t)))\" y1=\"\(f(bottomY))\" y2=\"\(f(bottomY + 5))\"/>\n"
-            s += "<text class=\"tick\" x=\"\(f(px(t)))\" y=\"\(f(bottomY + 18))\" text-anchor=\"middle\">\(Self.label(t, step: xs.step))</text>\n"
+            s += "<text class=\"tick\" x=\"\(f(px(t)))\" y=\"\(f(bottomY + 20))\" text-anchor=\"middle\">\(Self.label(t, step: xs.step))</text>\n"
         }
         s += "<line class=\"axis\" x1=\"\(f(Self.left))\" x2=\"\(f(Self.width - Self.right))\" y1=\"\(f(bottomY))\" y2=\"\(f(bottomY))\"/>\n"
         s += "<line class=\"axis\" x1=\"\(f(Self.left))\" x2=\"\(f(Self.left))\" y1=\"\(f(Self.top))\" y2=\"\(f(bottomY))\"/>\n"
         s += "<text class=\"label\" x=\"\(f(Self.left + plotW / 2))\" y=\"\(f(Self.height - 6))\" text-anchor=\"middle\">epoch</text>\n"
-        s += "<text class=\"label\" transform=\"translate(14 \(f(Self.top + plotH / 2))) rotate(-90)\" text-anchor=\"middle\">\(Markup.escape(yLabel))</text>\n"
+        s += "<text class=\"label\" transform=\"translate(16 \(f(Self.top + plotH / 2))) rotate(-90)\" text-anchor=\"middle\">\(Markup.escape(yLabel))</text>\n"
 
         for line in series where !line.points.isEmpty {
             let points = line.points.map { "\(f(px($0.x))),\(f(py($0.y)))" }.joined(separator: " ")
@@ -55,16 +57,6 @@ struct LossChart {
                     s += "<circle cx=\"\(f(px(p.x)))\" cy=\"\(f(py(p.y)))\" r=\"3\" fill=\"\(line.color)\">"
                     s += "<title>\(Markup.escape(line.name)), epoch \(Int(p.x)): \(Self.label(p.y, step: ys.step / 100))</title></circle>\n"
                 }
-            }
-        }
-        let named = series.filter { !$0.points.isEmpty }
-        if named.count > 1 {
-            let boxX = Self.width - Self.right - 118
-            s += "<rect class=\"legend-box\" x=\"\(f(boxX))\" y=\"\(f(Self.top + 1))\" width=\"116\" height=\"\(f(Double(named.count) * 16 + 4))\"/>\n"
-            for (i, line) in named.enumerated() {
-                let y = Self.top + 10 + Double(i) * 16, x = Self.width - Self.right - 110
-                s += "<line x1=\"\(f(x))\" x2=\"\(f(x + 18))\" y1=\"\(f(y))\" y2=\"\(f(y))\" stroke=\"\(line.color)\" stroke-width=\"2.5\"/>\n"
-                s += "<text class=\"legend\" x=\"\(f(x + 24))\" y=\"\(f(y + 4))\">\(Markup.escape(line.name))</text>\n"
             }
         }
         return s + "</svg>"

@@ -77,7 +77,11 @@ public struct RunReport {
         guard !epochs.isEmpty else { return "" }
         var s = "<section id=\"curves\">\n<h2>Loss curves</h2>\n<div class=\"charts\">\n"
         for chart in charts {
-            s += "<figure class=\"chart-box\"><figcaption>\(Markup.escape(chart.title))</figcaption>\n\(chart.svg())\n</figure>\n"
+            let drawn = chart.series.filter { !$0.points.isEmpty }
+            let keys = drawn.count < 2 ? "" : "<span class=\"keys\">" + drawn.map { line in
+                "<span class=\"key\"><span class=\"swatch\" style=\"background: \(line.color)\"></span>\(Markup.escape(line.name))</span>"
+            }.joined() + "</span>"
+            s += "<figure class=\"chart-box\"><figcaption>\(Markup.escape(chart.title))\(keys)</figcaption>\n\(chart.svg())\n</figure>\n"
         }
         return s + "</div>\n</section>\n"
     }
@@ -188,9 +192,11 @@ public struct RunReport {
     svg.chart { display: block; width: 100%; height: auto; }
     svg .grid { stroke: #eaeef2; }
     svg .axis { stroke: #8c959f; }
-    svg .tick { font-size: 11px; fill: var(--muted); }
-    svg .label, svg .legend { font-size: 12px; fill: var(--ink); }
-    svg .legend-box { fill: #fff; fill-opacity: 0.9; stroke: var(--line); }
+    .chart-box .keys { float: right; font-size: 13px; font-weight: 400; color: var(--muted); }
+    .chart-box .key { margin-left: 14px; }
+    .chart-box .swatch { display: inline-block; width: 14px; height: 3px; margin-right: 5px; vertical-align: middle; border-radius: 2px; }
+    svg .tick { font-size: 13px; fill: var(--muted); }
+    svg .label { font-size: 13px; fill: var(--ink); }
     svg .series { fill: none; stroke-width: 2; stroke-linejoin: round; stroke-linecap: round; }
     .galleries { display: flex; flex-wrap: wrap; gap: 24px; align-items: flex-start; }
     .gallery img { display: block; max-width: 100%; height: auto; image-rendering: pixelated;

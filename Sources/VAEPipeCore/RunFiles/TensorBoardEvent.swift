@@ -14,9 +14,11 @@ public enum TensorBoardEvent {
         event(wallTime: wallTime, step: 0) { $0.string(Event.fileVersion, "brain.Event:2") }
     }
 
-    /// Written when a run resumes at `step`: readers (TensorBoard's event accumulator with
-    /// purge_orphaned_data, its default) then drop the events at `step` or later that the
-    /// interrupted run wrote after its last checkpoint.
+    /// Written at the start of every file, at the step the session starts from. A START after
+    /// the first tells readers the run restarted: TensorBoard (purge_orphaned_data, its default)
+    /// then drops the events at `step` or later that the interrupted run wrote after its last
+    /// checkpoint. Newer readers ignore the first START of a run, older ones purge on every
+    /// START; writing one per session, as TensorFlow's Supervisor did, suits both.
     public static func sessionStart(wallTime: Double, step: Int) -> [UInt8] {
         event(wallTime: wallTime, step: step) { e in
             e.message(Event.sessionLog) { $0.int64(SessionLog.status, SessionLog.start) }

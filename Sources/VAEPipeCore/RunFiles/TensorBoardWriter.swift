@@ -13,9 +13,9 @@ public final class TensorBoardWriter {
     private var fd: Int32
     private var pending: [UInt8] = []
 
-    /// `resumingAt`: the first step this writer will log when continuing an interrupted run.
-    /// TensorBoard then hides whatever the old files hold from that step on (epochs logged after
-    /// the last checkpoint, which the resumed run repeats).
+    /// `resumingAt`: the first step this writer will log when continuing an interrupted run
+    /// (nil for a new run). TensorBoard then hides whatever the old files hold from that step on
+    /// (epochs logged after the last checkpoint, which the resumed run repeats).
     public init(directory: String, resumingAt step: Int? = nil) throws {
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -24,7 +24,7 @@ public final class TensorBoardWriter {
         }
         (path, fd) = try Self.createFile(in: directory, time: Date().timeIntervalSince1970)
         append(TensorBoardEvent.fileVersion(wallTime: Self.now))
-        if let step { append(TensorBoardEvent.sessionStart(wallTime: Self.now, step: step)) }
+        append(TensorBoardEvent.sessionStart(wallTime: Self.now, step: step ?? 0))
         try flush()
     }
 
