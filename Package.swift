@@ -55,6 +55,7 @@ let package = Package(
                     path: "Tests/ImageCodecTests"),
         .testTarget(name: "PluginTests", dependencies: ["VAEPipeBuiltinPlugins", "VAEPipeTestSupport", "CZlib"],
                     path: "Tests/PluginTests"),
+        .testTarget(name: "RunFileTests", dependencies: ["VAEPipeCore", "VAEPipeImageCodecs", "VAEPipeTestSupport"], path: "Tests/RunFileTests"),
         .testTarget(name: "CLITests", dependencies: ["VAEPipeCLI", "VAEPipeTestSupport"], path: "Tests/CLITests"),
     ]
 )
