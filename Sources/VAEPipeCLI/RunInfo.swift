@@ -34,7 +34,7 @@ struct RunInfo {
                                         with: command.epochs)
         let options: [String: Any] = [
             "likelihood": command.likelihood, "binarize": command.binarize.rawValue, "epochs": command.epochs ?? 10,
-            "batch": command.batch, "lr": Double(command.lr), "latent": config.latent, "hidden": config.hidden,
+            "batch": command.batch, "lr": Double("\(command.lr)") ?? Double(command.lr), "latent": config.latent, "hidden": config.hidden,
             "arch": config.architecture, "width": config.width, "size": command.size, "seed": command.seed,
             "limit": command.dataOptions.limit as Any, "adapter": d.adapterID,
         ]
@@ -49,6 +49,29 @@ struct RunInfo {
         ]
         let data = try JSONSerialization.data(withJSONObject: info, options: [.prettyPrinted, .sortedKeys])
         try AtomicFile.write(data, to: dir.appendingPath(fileName))
+    }
+
+    /// The run's settings as (name, value) rows for the report, from run.json as written.
+    static func settings(_ dir: String) throws -> [(name: String, value: String)] {
+        let path = dir.appendingPath(fileName)
+        guard let data = FileManager.default.contents(atPath: path),
+              let json = try JSONSerialization.jsonObject(with: data) as? [String: Any] else { return [] }
+        func text(_ v: Any) -> String {
+            if let s = v as? String { return s }
+            if let d = try? JSONSerialization.data(withJSONObject: v, options: [.sortedKeys, .fragmentsAllowed]) {
+                return String(decoding: d, as: UTF8.self)
+            }
+            return "\(v)"
+        }
+        var rows: [(name: String, value: String)] = []
+        let options = json["options"] as? [String: Any] ?? [:]
+        for key in options.keys.sorted() where !(options[key] is NSNull) { rows.append((key, text(options[key]!))) }
+        for key in ["data", "data_fingerprint", "data_files", "train_examples", "test_examples", "skipped_files",
+                    "image_shape", "threads", "vaepipe_version", "started", "resumed"] {
+            if let v = json[key] { rows.append((key, text(v))) }
+        }
+        rows.append(("command", "vaepipe train " + ((json["arguments"] as? [String]) ?? []).joined(separator: " ")))
+        return rows
     }
 
     /// Paths made absolute, so `--resume` works from any working directory.

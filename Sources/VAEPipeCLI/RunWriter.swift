@@ -8,6 +8,7 @@ final class RunWriter {
     let directory: String
     let checkpointPath: String
     private let console: Console
+    private var tensorBoard: TensorBoardWriter?
 
     init(directory: String, console: Console) throws {
         self.directory = directory
@@ -55,12 +56,57 @@ final class RunWriter {
         try AtomicFile.write(Data(skipped.map { "\($0.path)\t\($0.reason)\n" }.joined().utf8), to: path)
     }
 
-    func writeGalleries(_ model: VAE, dataset: Dataset, registry: PluginRegistry, seed: UInt64) throws {
+    /// The galleries as PNG files; returns them (name, bytes) for TensorBoard and the report.
+    @discardableResult
+    func writeGalleries(_ model: VAE, dataset: Dataset, registry: PluginRegistry, seed: UInt64) throws -> [(String, [UInt8])] {
         // Evenly spaced, so a folder sorted by class shows every class, not just the first.
         let inputs = dataset.evaluationSet.evenlySpaced(2000)
+        var written: [(String, [UInt8])] = []
         for exporter in registry.exporters {
             let request = ExportRequest(model: model, inputs: inputs, count: exporter.defaultCount, seed: seed)
-            try exporter.export(request, to: directory.appendingPath(exporter.fileName))
+            let path = directory.appendingPath(exporter.fileName)
+            try exporter.export(request, to: path)
+            if let bytes = FileManager.default.contents(atPath: path) { written.append((exporter.id, [UInt8](bytes))) }
         }
+        return written
+    }
+
+    /// RUN_DIR/tb/: a new event file per process; a resumed run's file starts with a session
+    /// marker at its first epoch, so TensorBoard drops what a killed run logged past its checkpoint.
+    func openTensorBoard(resumingAt epoch: Int?) throws {
+        tensorBoard = try TensorBoardWriter(directory: directory.appendingPath("tb"), resumingAt: epoch)
+    }
+
+    /// One epoch's scalars and galleries, flushed so a killed run leaves readable events.
+    func logTensorBoard(_ r: EpochReport, learningRate: Float, galleries: [(String, [UInt8])]) throws {
+        guard let tb = tensorBoard else { return }
+        let step = r.epoch
+        tb.scalar("train/loss", r.trainLoss, step: step)
+        tb.scalar("train/reconstruction", r.trainReconstruction, step: step)
+        tb.scalar("train/kl", r.trainKL, step: step)
+        if let t = r.testNegELBO { tb.scalar("test/neg_elbo", t, step: step) }
+        if let t = r.testReconstruction { tb.scalar("test/reconstruction", t, step: step) }
+        if let t = r.testKL { tb.scalar("test/kl", t, step: step) }
+        tb.scalar("learning_rate", Double(learningRate), step: step)
+        tb.scalar("examples_per_second", r.examplesPerSecond, step: step)
+        for (name, png) in galleries {
+            guard let (width, height) = RunReport.pngSize(png) else { continue }
+            // IHDR colour type: 0 gray, 2 RGB, 3 palette, 4 gray+alpha, 6 RGBA.
+            let channels = [0: 1, 2: 3, 3: 3, 4: 2, 6: 4][Int(png[25])] ?? 3
+            tb.image("galleries/\(name)", png: png, width: width, height: height, channels: channels, step: step)
+        }
+        try tb.flush()
+    }
+
+    /// RUN_DIR/index.html: the whole run on one self-contained page.
+    func writeReport(_ reports: [EpochReport], settings: [(name: String, value: String)],
+                     galleries: [(String, [UInt8])]) throws {
+        let captions = [Reconstructions.id: "test images (top) above their reconstructions",
+                        SampleGrid.id: "decoder means for z ~ N(0, I)",
+                        TraversalStrip.id: "one latent dimension per row, swept from -3 to +3, most informative first"]
+        let report = RunReport(title: "vaepipe run: \((directory as NSString).lastPathComponent)", settings: settings,
+                               epochs: reports,
+                               galleries: galleries.map { RunReport.Gallery(name: $0.0, caption: captions[$0.0] ?? "", png: $0.1) })
+        try report.write(to: directory.appendingPath("index.html"))
     }
 }

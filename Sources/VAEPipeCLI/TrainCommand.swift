@@ -166,6 +166,8 @@ struct Train: ParsableCommand {
                          event: "resume", ["epoch": start.epoch, "step": start.step])
         }
 
+        try run.openTensorBoard(resumingAt: checkpoint == nil ? nil : start.epoch)
+        let settings = try RunInfo.settings(out)
         StopSignal.install()
         while trainer.state.epoch <= epochs {
             let report: EpochReport?
@@ -180,7 +182,9 @@ struct Train: ParsableCommand {
             console.epoch(report, of: epochs)
             try run.saveCheckpoint(trainer, dataset: dataset)
             try run.writeMetrics(trainer.state.reports)
-            try run.writeGalleries(model, dataset: dataset, registry: registry, seed: seed)
+            let galleries = try run.writeGalleries(model, dataset: dataset, registry: registry, seed: seed)
+            try run.logTensorBoard(report, learningRate: lr, galleries: galleries)
+            try run.writeReport(trainer.state.reports, settings: settings, galleries: galleries)
             if StopSignal.pending != 0 { break }
         }
         if StopSignal.pending != 0 {
@@ -192,7 +196,7 @@ struct Train: ParsableCommand {
         }
         let reports = trainer.state.reports
         console.info(timingSummary(reports, examplesPerEpoch: dataset.train.count), event: "summary")
-        console.info("wrote \(out): model.safetensors, metrics.jsonl, " + registry.exporters.map { $0.fileName }.joined(separator: ", "),
+        console.info("wrote \(out): model.safetensors, run.json, metrics.jsonl, index.html, tb/, " + registry.exporters.map { $0.fileName }.joined(separator: ", "),
                      event: "done", ["run": out])
     }
 

@@ -11,7 +11,7 @@ struct VAEPipe: ParsableCommand {
             run directory with the checkpoint, per-epoch metrics and three PNG galleries.
             """,
         version: VAEPipeVersion.current,
-        subcommands: [Train.self, Sample.self, Reconstruct.self, Traverse.self, Evaluate.self, Plugins.self])
+        subcommands: [Train.self, Sample.self, Reconstruct.self, Traverse.self, Evaluate.self, Encode.self, Plugins.self])
 }
 
 /// Options every command that reads data shares.

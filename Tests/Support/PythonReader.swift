@@ -5,10 +5,10 @@ import XCTest
 /// safetensors) and prints JSON, with `python3` from PATH or VAEPIPE_PYTHON. Where Python or a
 /// library is missing the test is skipped with the pip command that adds it; .ci/run sets VAEPIPE_REQUIRE_PYTHON_READERS=1 so that CI fails
 /// instead of quietly skipping.
-enum PythonReader {
-    static let missingModules: Int32 = 77
+public enum PythonReader {
+    public static let missingModules: Int32 = 77
 
-    static func run(_ script: String, arguments: [String], needs modules: [String]) throws -> Any {
+    public static func run(_ script: String, arguments: [String], needs modules: [String]) throws -> Any {
         let check = """
         import importlib.util, json, sys
         missing = [m for m in \(modules) if importlib.util.find_spec(m) is None]
@@ -47,5 +47,5 @@ enum PythonReader {
         return try JSONSerialization.jsonObject(with: Data(lastLine.utf8))
     }
 
-    struct Failure: Error, CustomStringConvertible { var description: String }
+    public struct Failure: Error, CustomStringConvertible { public var description: String }
 }
