@@ -73,8 +73,16 @@ final class RunWriter {
 
     /// RUN_DIR/tb/: a new event file per process; a resumed run's file starts with a session
     /// marker at its first epoch, so TensorBoard drops what a killed run logged past its checkpoint.
+    /// A fresh run in a directory that held another one replaces its event files: TensorBoard
+    /// would otherwise draw both runs as one.
     func openTensorBoard(resumingAt epoch: Int?) throws {
-        tensorBoard = try TensorBoardWriter(directory: directory.appendingPath("tb"), resumingAt: epoch)
+        let tb = directory.appendingPath("tb")
+        if epoch == nil {
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: tb)) ?? [] where name.hasPrefix("events.out.tfevents.") {
+                try? FileManager.default.removeItem(atPath: tb.appendingPath(name))
+            }
+        }
+        tensorBoard = try TensorBoardWriter(directory: tb, resumingAt: epoch)
     }
 
     /// One epoch's scalars and galleries, flushed so a killed run leaves readable events.

@@ -114,6 +114,16 @@ final class RunLifecycleTests: CLITestCase {
         XCTAssertTrue((info["data_fingerprint"] as? String ?? "").hasPrefix("fnv1a64:"))
     }
 
+    func testAFreshRunInAnOldRunsDirectoryReplacesItsEventFiles() throws {
+        let dir = Fixtures.temporaryDirectory() + "/run"
+        XCTAssertEqual(try run(trainArgs(dir, epochs: 1)).status, 0)
+        XCTAssertEqual(try run(["train", "--resume", dir, "--epochs", "2"]).status, 0)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir + "/tb").count, 2)
+        XCTAssertEqual(try run(trainArgs(dir, epochs: 1)).status, 0)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir + "/tb").count, 1)
+        XCTAssertEqual(try losses(dir).count, 1)
+    }
+
     func testResumeOfSomethingThatIsNotARunNamesIt() throws {
         let dir = Fixtures.temporaryDirectory()
         let r = try run(["train", "--resume", dir])
