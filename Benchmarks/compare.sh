@@ -11,6 +11,7 @@ which_models=${1:-all}
 DATA=${DATA:-/usr/share/datasets/fashion-mnist}
 PY=${PY:-/usr/bin/python3}
 OUT=${OUT:-$(mktemp -d)}
+mkdir -p "$OUT"
 "$PY" -c "import torch" 2>/dev/null || { echo "needs PyTorch for $PY (Debian: apt-get install python3-torch)" >&2; exit 1; }
 [ -e "$DATA/train-images-idx3-ubyte.gz" ] || { echo "needs $DATA (Debian: apt-get install dataset-fashion-mnist)" >&2; exit 1; }
 swift build -c release >/dev/null

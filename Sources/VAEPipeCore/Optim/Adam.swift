@@ -54,7 +54,7 @@ private final class Sweep: RangeKernel {
             let gi = UnsafeRawPointer(g + i).loadUnaligned(as: V.self)
             let mi = b1 * UnsafeRawPointer(m + i).loadUnaligned(as: V.self) + (1 - b1) * gi
             let vi = b2 * UnsafeRawPointer(v + i).loadUnaligned(as: V.self) + (1 - b2) * gi * gi
-            let pi = UnsafeRawPointer(p + i).loadUnaligned(as: V.self) - stepSize * mi / (vi.squareRoot() * invSqrtBc2 + e)
+            let pi = UnsafeRawPointer(p + i).loadUnaligned(as: V.self) - stepSize * mi / (VectorMath.sqrt(vi) * invSqrtBc2 + e)
             UnsafeMutableRawPointer(m + i).storeBytes(of: mi, as: V.self)
             UnsafeMutableRawPointer(v + i).storeBytes(of: vi, as: V.self)
             UnsafeMutableRawPointer(p + i).storeBytes(of: pi, as: V.self)
