@@ -9,6 +9,15 @@ import Darwin
 /// Whole-file reads and atomic writes with POSIX calls, so each failure can be named.
 enum FileBytes {
     static func contents(atPath path: String) throws(ImageCodecError) -> [UInt8] {
+        try load(atPath: path, upTo: nil)
+    }
+
+    /// Up to the first `count` bytes (fewer for a shorter file), with the same errors as `contents`.
+    static func prefix(atPath path: String, count: Int) throws(ImageCodecError) -> [UInt8] {
+        try load(atPath: path, upTo: count)
+    }
+
+    private static func load(atPath path: String, upTo limit: Int?) throws(ImageCodecError) -> [UInt8] {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw failure(path, errno, doing: "cannot open") }
         defer { close(fd) }
@@ -19,10 +28,14 @@ enum FileBytes {
 
         // One byte past the stat size, so the read that returns 0 needs no regrowth.
         let regular = info.st_mode & S_IFMT == S_IFREG
-        var bytes = [UInt8](repeating: 0, count: regular ? Int(info.st_size) + 1 : 1 << 16)
+        var size = regular ? Int(info.st_size) + 1 : 1 << 16
+        if let limit { size = min(size, limit) }
+        var bytes = [UInt8](repeating: 0, count: size)
         var filled = 0
-        while true {
-            if filled == bytes.count { bytes.append(contentsOf: repeatElement(0, count: bytes.count)) }
+        while filled < (limit ?? Int.max) {
+            if filled == bytes.count {
+                bytes.append(contentsOf: repeatElement(0, count: min(bytes.count, (limit ?? Int.max) - filled)))
+            }
             let n = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress! + filled, $0.count - filled) }
             if n == 0 { break }
             if n < 0 {

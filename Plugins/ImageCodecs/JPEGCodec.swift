@@ -1,23 +1,52 @@
 import CImageShim
 
-/// JPEG through libjpeg: grayscale comes out with 1 channel, everything else as RGB.
+/// JPEG through libjpeg: grayscale comes out with 1 channel, everything else as RGB, upright
+/// (EXIF orientation applied).
 public enum JPEGCodec {
-    /// `minimumSize`: when given (w,h), decode with the largest libjpeg DCT scale (1/8, 1/4, 1/2) whose output is still at least that big in both dimensions; nil = full size.
+    /// `minimumSize`: when given (upright width, height), decode at the smallest libjpeg DCT
+    /// scale whose output still covers it in both dimensions; nil = full size.
     public static func decode(_ bytes: [UInt8], path: String = "<memory>", maxPixels: Int = 64_000_000,
                               minimumSize: (width: Int, height: Int)? = nil) throws(ImageCodecError) -> RasterImage {
         guard !bytes.isEmpty else { throw ImageCodecError(path: path, reason: "empty file") }
         guard ImageFormat.sniff(bytes) == .jpeg else {
             throw ImageCodecError(path: path, reason: "not a JPEG file")
         }
+        // Our own marker walk sizes the output, so libjpeg runs once. A file the walk cannot
+        // follow, or sizes differently from libjpeg, takes libjpeg's own two calls instead,
+        // and gets libjpeg's words for what is wrong with it.
+        let walked = try? JPEGHeader.parse(bytes, complete: true, path: path)
+        let orientation = walked?.orientation ?? .up
         // The limit applies to the full size even when decoding smaller: progressive files
         // keep every full-size coefficient in memory whatever the output scale.
-        let full = try header(bytes, scaleDenominator: 1, path: path)
+        let full: Header
+        if let w = walked {
+            full = Header(width: w.width, height: w.height, components: w.components == 1 ? 1 : w.components == 4 ? 4 : 3,
+                          invertedCMYK: false)
+        } else {
+            full = try header(bytes, scaleDenominator: 1, path: path)
+        }
         try PixelLimit.check(width: full.width, height: full.height, maxPixels: maxPixels, path: path)
-        let denominator = minimumSize.map {
-            scaleDenominator(width: full.width, height: full.height, minimum: $0)
-        } ?? 1
-        let out = denominator == 1 ? full : try header(bytes, scaleDenominator: denominator, path: path)
+        let minimum = minimumSize.map { orientation.swapsAxes ? (width: $0.height, height: $0.width) : $0 }
+        let denominator = minimum.map { scaleDenominator(width: full.width, height: full.height, minimum: $0) } ?? 1
 
+        var image: RasterImage?
+        if walked != nil {
+            let expected = Header(width: (full.width + denominator - 1) / denominator,
+                                  height: (full.height + denominator - 1) / denominator,
+                                  components: full.components, invertedCMYK: false)
+            image = try decodePixels(bytes, expected, denominator: denominator, path: path, mismatchIsError: false)
+        }
+        if image == nil {
+            let out = try header(bytes, scaleDenominator: denominator, path: path)
+            image = try decodePixels(bytes, out, denominator: denominator, path: path, mismatchIsError: true)
+        }
+        return orientation.apply(to: image!)
+    }
+
+    /// One libjpeg pass into a buffer of the expected size; nil on a size mismatch unless that
+    /// is an error (the second, libjpeg-sized attempt).
+    static func decodePixels(_ bytes: [UInt8], _ out: Header, denominator: Int, path: String,
+                             mismatchIsError: Bool) throws(ImageCodecError) -> RasterImage? {
         var shim = ShimStatus()
         var width = Int32(out.width), height = Int32(out.height), components = Int32(out.components)
         var invertedCMYK: Int32 = 0
@@ -25,14 +54,15 @@ public enum JPEGCodec {
         let count = out.width * out.height * out.components
         var pixels = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
             status = bytes.withUnsafeBufferPointer {
-                vp_jpeg_decode($0.baseAddress, $0.count, Int32(denominator), buffer.baseAddress,
+                vp_jpeg_decode($0.baseAddress, $0.count, 1, Int32(denominator), buffer.baseAddress,
                                &width, &height, &components, &invertedCMYK, &shim.message)
             }
             initialized = status == VP_OK ? count : 0
         }
+        if status == VP_MISMATCH && !mismatchIsError { return nil }
         guard status == VP_OK else { throw shim.decodeError(status, format: "JPEG", library: "libjpeg", path: path) }
         if out.components == 4 {
-            cmykToRGB(&pixels, inverted: out.invertedCMYK)
+            cmykToRGB(&pixels, inverted: invertedCMYK != 0)
         }
         return RasterImage(width: out.width, height: out.height, channels: min(out.components, 3), pixels: pixels)
     }
@@ -58,7 +88,7 @@ public enum JPEGCodec {
         var shim = ShimStatus()
         var width: Int32 = 0, height: Int32 = 0, components: Int32 = 0, inverted: Int32 = 0
         let status = bytes.withUnsafeBufferPointer {
-            vp_jpeg_decode($0.baseAddress, $0.count, Int32(scaleDenominator), nil,
+            vp_jpeg_decode($0.baseAddress, $0.count, 1, Int32(scaleDenominator), nil,
                            &width, &height, &components, &inverted, &shim.message)
         }
         guard status == VP_OK else { throw shim.decodeError(status, format: "JPEG", library: "libjpeg", path: path) }

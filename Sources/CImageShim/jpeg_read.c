@@ -49,7 +49,7 @@ static void vp_jpeg_emit_message(j_common_ptr cinfo, int msg_level) {
 }
 
 static int vp_jpeg_decode_guarded(vp_jpeg_job *job, const uint8_t *data, size_t size,
-                                  int scale_denom, uint8_t *pixels, int *width, int *height,
+                                  int scale_num, int scale_denom, uint8_t *pixels, int *width, int *height,
                                   int *components, int *inverted_cmyk) {
     j_decompress_ptr cinfo = &job->cinfo;
     cinfo->err = jpeg_std_error(&job->err.pub);
@@ -64,12 +64,12 @@ static int vp_jpeg_decode_guarded(vp_jpeg_job *job, const uint8_t *data, size_t 
     jpeg_mem_src(cinfo, data, (unsigned long)size);
     jpeg_read_header(cinfo, TRUE);
 
-    if (scale_denom != 1 && scale_denom != 2 && scale_denom != 4 && scale_denom != 8) {
-        snprintf(job->err.msg, VP_MSG_SIZE, "scale 1/%d is not 1/1, 1/2, 1/4 or 1/8", scale_denom);
+    if (scale_num < 1 || scale_num > 16 || (scale_denom != 1 && scale_denom != 2 && scale_denom != 4 && scale_denom != 8)) {
+        snprintf(job->err.msg, VP_MSG_SIZE, "scale %d/%d is not N/1, N/2, N/4 or N/8 with N in 1...16", scale_num, scale_denom);
         jpeg_destroy_decompress(cinfo);
         return VP_MISMATCH;
     }
-    cinfo->scale_num = 1;
+    cinfo->scale_num = (unsigned int)scale_num;
     cinfo->scale_denom = (unsigned int)scale_denom;
     switch (cinfo->jpeg_color_space) {
     case JCS_GRAYSCALE:
@@ -87,11 +87,11 @@ static int vp_jpeg_decode_guarded(vp_jpeg_job *job, const uint8_t *data, size_t 
     int w = (int)cinfo->output_width;
     int h = (int)cinfo->output_height;
     int c = cinfo->output_components;
+    *inverted_cmyk = cinfo->out_color_space == JCS_CMYK && cinfo->saw_Adobe_marker;
     if (!pixels) {
         *width = w;
         *height = h;
         *components = c;
-        *inverted_cmyk = cinfo->out_color_space == JCS_CMYK && cinfo->saw_Adobe_marker;
         jpeg_destroy_decompress(cinfo);
         return VP_OK;
     }
@@ -113,12 +113,12 @@ static int vp_jpeg_decode_guarded(vp_jpeg_job *job, const uint8_t *data, size_t 
     return VP_OK;
 }
 
-int vp_jpeg_decode(const uint8_t *data, size_t size, int scale_denom, uint8_t *pixels,
+int vp_jpeg_decode(const uint8_t *data, size_t size, int scale_num, int scale_denom, uint8_t *pixels,
                    int *width, int *height, int *components, int *inverted_cmyk, char *msg) {
     msg[0] = '\0';
     vp_jpeg_job job;
     memset(&job, 0, sizeof job);
     job.err.msg = msg;
-    return vp_jpeg_decode_guarded(&job, data, size, scale_denom, pixels,
+    return vp_jpeg_decode_guarded(&job, data, size, scale_num, scale_denom, pixels,
                                   width, height, components, inverted_cmyk);
 }

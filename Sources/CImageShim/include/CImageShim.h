@@ -36,14 +36,15 @@ int vp_png_encode(const uint8_t *pixels, int width, int height, int channels,
                   uint8_t **out, size_t *out_size, char *msg);
 void vp_png_free(uint8_t *encoded);
 
-/// JPEG → 8-bit pixels at 1/scale_denom of full size (1, 2, 4 or 8; libjpeg scales in the
-/// DCT, so small outputs are cheap). Components: 1 for grayscale, 3 for RGB (from YCbCr or
-/// RGB), 4 for raw CMYK (from CMYK or YCCK), which the caller converts; *inverted_cmyk is
-/// set when an Adobe marker says the CMYK values are stored inverted, as Photoshop writes
-/// them. With pixels == NULL it fills width/height (of the scaled output), components and
-/// inverted_cmyk; otherwise width/height/components must hold what that call reported.
+/// JPEG → 8-bit pixels at scale_num/scale_denom of full size (libjpeg scales in the DCT, so
+/// small outputs are cheap; libjpeg-turbo takes N/8 for N = 1..16, and 1/1, 1/2, 1/4, 1/8).
+/// Components: 1 for grayscale, 3 for RGB (from YCbCr or RGB), 4 for raw CMYK (from CMYK or
+/// YCCK), which the caller converts; *inverted_cmyk is set when an Adobe marker says the CMYK
+/// values are stored inverted, as Photoshop writes them. With pixels == NULL it fills
+/// width/height (of the scaled output) and components; otherwise they must hold the expected
+/// output (VP_MISMATCH if not: the caller's own header reading disagreed with libjpeg).
 /// A "premature end" warning counts as an error, so truncated files are never half grey.
-int vp_jpeg_decode(const uint8_t *data, size_t size, int scale_denom, uint8_t *pixels,
+int vp_jpeg_decode(const uint8_t *data, size_t size, int scale_num, int scale_denom, uint8_t *pixels,
                    int *width, int *height, int *components, int *inverted_cmyk, char *msg);
 
 #endif
