@@ -4,35 +4,28 @@ import VAEPipeImageCodecs
 
 /// A folder of PNG and JPEG images, walked recursively in sorted order (torchvision's
 /// ImageFolder: labels come from first-level sub-folders when every image sits in one).
-/// Formats are sniffed from magic bytes. Files that claim to be images but cannot be decoded
-/// are skipped and reported; other files are ignored.
+/// Formats are sniffed from magic bytes. Every file's header is read first, in parallel: bombs,
+/// empty, unreadable and non-image files are skipped (or fatal, `--on-bad-file fail`) before
+/// training. Then the images are decoded into memory when they fit `--cache-limit`
+/// (`--cache memory`), or streamed: decoded again for every batch, with bounded memory.
 public enum ImageFolderAdapter: DatasetAdapter {
     public static let id = "images"
-    public static let summary = "a folder of PNG/JPEG images (recursive; gray, RGB, RGBA; resized and center-cropped to --size)"
+    public static let summary = "a folder of PNG/JPEG images (recursive; labels from sub-folders; resized to --size)"
     static let imageExtensions: Set<String> = ["png", "jpg", "jpeg", "jpe", "jfif"]
+    /// Images in formats vaepipe does not read: skipped with that reason rather than ignored.
+    static let otherImageExtensions: Set<String> = ["gif", "bmp", "webp", "tif", "tiff", "heic", "avif"]
 
     public static func accepts(path: String) -> Bool {
         var isDir: ObjCBool = false
         return FileManager.default.fileExists(atPath: path, isDirectory: &isDir) && isDir.boolValue
     }
 
-    /// Candidate files: sorted, hidden entries skipped, either an image extension or image magic.
+    /// Files to look at: an image extension, or PNG/JPEG magic under another name.
     static func listCandidates(_ root: String) -> [String] {
-        var found: [String] = []
-        func walk(_ dir: String) {
-            guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir) else { return }
-            for name in names.sorted() where !name.hasPrefix(".") {
-                let p = (dir as NSString).appendingPathComponent(name)
-                var isDir: ObjCBool = false
-                guard FileManager.default.fileExists(atPath: p, isDirectory: &isDir) else { continue }
-                if isDir.boolValue { walk(p); continue }
-                if imageExtensions.contains((name as NSString).pathExtension.lowercased()) || sniffsAsImage(p) {
-                    found.append(p)
-                }
-            }
+        FolderWalk.files(under: root).filter { path in
+            let ext = FolderInventory.fileExtension(path)
+            return imageExtensions.contains(ext) || otherImageExtensions.contains(ext) || sniffsAsImage(path)
         }
-        walk(root)
-        return found
     }
 
     static func sniffsAsImage(_ path: String) -> Bool {
@@ -47,69 +40,99 @@ public enum ImageFolderAdapter: DatasetAdapter {
             if !FileManager.default.fileExists(atPath: path, isDirectory: &isDir) { throw VAEPipeError.missingPath(path) }
             throw VAEPipeError.badFile(path: path, reason: "not a directory of images")
         }
-        let all = listCandidates(path)
-        let files = options.limit.map { Array(all.prefix($0)) } ?? all
-        let size = options.size
-
-        // Decode in parallel; each worker writes only its own slot.
-        let results = ResultSlots(count: files.count)
-        DispatchQueue.concurrentPerform(iterations: files.count) { i in
-            do {
-                let image = try ImageDecoder.decodeFile(atPath: files[i], minimumSize: (size, size))
-                results.set(i, .success(normalise(image, size: size)))
-            } catch {
-                results.set(i, .failure(error))
-            }
-        }
-
-        var decoded: [(path: String, pixels: [UInt8], channels: Int)] = []
-        var skipped: [SkippedFile] = []
-        for (i, file) in files.enumerated() {
-            switch results.get(i) {
-            case .success(let (pixels, channels)): decoded.append((file, pixels, channels))
-            case .failure(let error as ImageCodecError): skipped.append(SkippedFile(path: file, reason: error.reason))
-            case .failure(let error): skipped.append(SkippedFile(path: file, reason: "\(error)"))
-            }
-        }
-        guard !decoded.isEmpty else {
+        let (files, skipped) = try readHeaders(listCandidates(path), options: options)
+        guard !files.isEmpty else {
             throw VAEPipeError.noUsableImages(path: path, skipped: skipped.count, examples: skipped)
         }
-
         // One channel count for the whole set: colour if any image has colour.
-        let channels = decoded.contains { $0.channels == 3 } ? 3 : 1
-        let shape = ImageShape(height: size, width: size, channels: channels)
-        var pixels: [UInt8] = []
-        pixels.reserveCapacity(decoded.count * shape.count)
-        for item in decoded {
-            if item.channels == channels { pixels += item.pixels }
-            else { for v in item.pixels { pixels.append(v); pixels.append(v); pixels.append(v) } }
+        let channels = options.channels ?? (files.contains { $0.header.colour.hasColour } ? 3 : 1)
+        let shape = ImageShape(height: options.height, width: options.width, channels: channels)
+        let loader = FolderImageLoader(files: files, shape: shape, resize: options.resize,
+                                       background: options.background, maxPixels: options.maxPixels)
+        var dataset: Dataset
+        let bytes = files.count * shape.count
+        if options.cache == .memory && bytes <= options.cacheLimit {
+            dataset = try decodeIntoMemory(loader, root: path, skipped: skipped, options: options)
+        } else {
+            let (labels, classNames) = labelsFromFolders(root: path, files: files.map(\.path))
+            let stream = StreamedImages(loader: loader, source: path, policy: options.onBadFile, workers: options.workers)
+            dataset = Dataset(source: path, adapterID: id, train: ImageSet(streaming: stream, labels: labels),
+                              classNames: classNames, skipped: skipped)
+            let why = options.cache == .none ? "--cache none"
+                : "\(megabytes(bytes)) decoded would exceed --cache-limit \(megabytes(options.cacheLimit))"
+            dataset.notes = ["streaming: every epoch decodes its images again on \(stream.workers) worker(s) (\(why))"]
+            dataset.inventory = FolderInventory.lines(files)
         }
-
-        let (labels, classNames) = labelsFromFolders(root: path, files: decoded.map(\.path))
-        return Dataset(source: path, adapterID: id, train: ImageSet(shape: shape, pixels: pixels, labels: labels),
-                       classNames: classNames, skipped: skipped)
+        return dataset
     }
 
-    /// Gray or RGB at size x size: alpha composited over white (what a viewer shows for a
-    /// transparent background), then resized and center-cropped.
-    static func normalise(_ image: RasterImage, size: Int) -> ([UInt8], Int) {
-        var img = image
-        if img.channels == 2 || img.channels == 4 {
-            let c = img.channels - 1
-            var flat = [UInt8](repeating: 0, count: img.width * img.height * c)
-            for p in 0..<(img.width * img.height) {
-                let a = Int(img.pixels[p * img.channels + c])
-                for ch in 0..<c {
-                    let v = Int(img.pixels[p * img.channels + ch])
-                    flat[p * c + ch] = UInt8((v * a + 255 * (255 - a) + 127) / 255)
+    /// Headers of every candidate, in parallel, in blocks so that `--limit` stops early.
+    static func readHeaders(_ candidates: [String], options: DatasetOptions) throws -> ([FolderFile], [SkippedFile]) {
+        var files: [FolderFile] = [], skipped: [SkippedFile] = []
+        let limit = options.limit ?? Int.max
+        var start = 0
+        while start < candidates.count && files.count < limit {
+            let block = Array(candidates[start..<min(start + 4096, candidates.count)])
+            let maxPixels = options.maxPixels
+            let headers = ParallelMap.map(block.count, workers: options.workers) { i in
+                Result { () throws(ImageCodecError) in try ImageHeader.read(atPath: block[i], maxPixels: maxPixels) }
+            }
+            for (path, header) in zip(block, headers) where files.count < limit {
+                switch header {
+                case .success(let h): files.append(FolderFile(path: path, header: h))
+                case .failure(let e):
+                    if options.onBadFile == .fail { throw VAEPipeError.badFile(path: path, reason: e.reason + BadFilePolicy.failHint) }
+                    skipped.append(SkippedFile(path: path, reason: e.reason))
                 }
             }
-            img = RasterImage(width: img.width, height: img.height, channels: c, pixels: flat)
+            start += block.count
         }
-        let out = img.pixels.withUnsafeBufferPointer {
-            Resample.resizeAndCenterCrop($0, width: img.width, height: img.height, channels: img.channels, size: size)
+        return (files, skipped)
+    }
+
+    /// Every image decoded once, in parallel, into one 8-bit buffer; files that fail are
+    /// skipped (or fatal) here, so the set holds only good images.
+    static func decodeIntoMemory(_ loader: FolderImageLoader, root: String, skipped: [SkippedFile],
+                                 options: DatasetOptions) throws -> Dataset {
+        let start = DispatchTime.now().uptimeNanoseconds
+        let d = loader.shape.count, n = loader.count
+        let buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: max(1, n * d))
+        defer { buffer.deallocate() }
+        let target = SendablePointer(buffer)
+        let failures = ParallelMap.map(n, workers: options.workers) { i -> String? in
+            do { try loader.load(i, into: target.pointer + i * d); return nil } catch {
+                if case VAEPipeError.badFile(_, let reason) = error { return reason }
+                return "\(error)"
+            }
         }
-        return (out, img.channels)
+        var pixels: [UInt8] = []
+        pixels.reserveCapacity(n * d)
+        var kept: [FolderFile] = [], late: [SkippedFile] = []
+        for i in 0..<n {
+            if let reason = failures[i] {
+                if options.onBadFile == .fail { throw VAEPipeError.badFile(path: loader.path(i), reason: reason + BadFilePolicy.failHint) }
+                late.append(SkippedFile(path: loader.path(i), reason: reason))
+            } else {
+                pixels.append(contentsOf: UnsafeBufferPointer(start: buffer + i * d, count: d))
+                kept.append(loader.files[i])
+            }
+        }
+        guard !kept.isEmpty else {
+            throw VAEPipeError.noUsableImages(path: root, skipped: skipped.count + late.count, examples: skipped + late)
+        }
+        let (labels, classNames) = labelsFromFolders(root: root, files: kept.map(\.path))
+        var dataset = Dataset(source: root, adapterID: id, train: ImageSet(shape: loader.shape, pixels: pixels, labels: labels),
+                              classNames: classNames, skipped: (skipped + late).sorted { $0.path.utf8.lexicographicallyPrecedes($1.path.utf8) })
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        dataset.notes = [String(format: "decoded %d images into memory (%@) in %.1fs on %d worker(s) (--cache memory)",
+                                kept.count, megabytes(pixels.count), seconds, max(1, min(options.workers, n)))]
+        dataset.inventory = FolderInventory.lines(kept)
+        return dataset
+    }
+
+    static func megabytes(_ bytes: Int) -> String {
+        bytes >= 1 << 30 ? String(format: "%.1f GiB", Double(bytes) / Double(1 << 30))
+            : String(format: "%.0f MiB", (Double(bytes) / Double(1 << 20)).rounded(.up))
     }
 
     static func labelsFromFolders(root: String, files: [String]) -> ([Int]?, [String]) {
@@ -120,18 +143,15 @@ public enum ImageFolderAdapter: DatasetAdapter {
             return parts.count > 1 ? String(parts[0]) : nil
         }
         guard !classOf.contains(where: { $0 == nil }) else { return (nil, []) }
-        let names = Array(Set(classOf.compactMap { $0 })).sorted()
+        let names = Array(Set(classOf.compactMap { $0 })).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
         guard names.count > 1 else { return (nil, []) }
         let index = Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, $0) })
         return (classOf.map { index[$0!]! }, names)
     }
 }
 
-/// Per-index results written by concurrent workers (each index by exactly one worker).
-private final class ResultSlots: @unchecked Sendable {
-    private var slots: [Result<([UInt8], Int), Error>?]
-    private let lock = NSLock()
-    init(count: Int) { slots = Array(repeating: nil, count: count) }
-    func set(_ i: Int, _ r: Result<([UInt8], Int), Error>) { lock.lock(); slots[i] = r; lock.unlock() }
-    func get(_ i: Int) -> Result<([UInt8], Int), Error> { slots[i]! }
+/// A buffer that parallel workers write disjoint parts of.
+private struct SendablePointer: @unchecked Sendable {
+    let pointer: UnsafeMutablePointer<UInt8>
+    init(_ pointer: UnsafeMutablePointer<UInt8>) { self.pointer = pointer }
 }

@@ -21,12 +21,12 @@ public enum Reconstructions: Exporter {
         let columns = min(n, 8)
         let pairs = (n + columns - 1) / columns
         // Decoded at the posterior mean, so the picture shows the model, not sampling noise.
-        let recon = Evaluator.decodeMeans(model, latents: Evaluator.posteriorMeans(model, on: inputs, count: n))
+        let recon = try Evaluator.decodeMeans(model, latents: Evaluator.posteriorMeans(model, on: inputs, count: n))
         var tiles = [Float](repeating: 0.5, count: 2 * pairs * columns * d)
-        tiles.withUnsafeMutableBufferPointer { t in
+        try tiles.withUnsafeMutableBufferPointer { t in
             for i in 0..<n {
                 let row = i / columns, col = i % columns
-                inputs.copyNormalized(i, into: t.baseAddress! + (2 * row * columns + col) * d)
+                try inputs.copyNormalized(i, into: t.baseAddress! + (2 * row * columns + col) * d)
                 for p in 0..<d { t[((2 * row + 1) * columns + col) * d + p] = recon[i * d + p] }
             }
         }

@@ -16,8 +16,8 @@ public enum TraversalStrip: Exporter {
         var base = [Float](repeating: 0, count: k)
         var kl = request.klPerDimension ?? [Float](repeating: 0, count: k)
         if let inputs = request.inputs, inputs.count > 0 {
-            base = Evaluator.posteriorMeans(model, on: inputs, count: 1)
-            kl = Evaluator.klPerDimension(model, on: inputs)
+            base = try Evaluator.posteriorMeans(model, on: inputs, count: 1)
+            kl = try Evaluator.klPerDimension(model, on: inputs)
         } else if let remembered = request.traversalBase, remembered.count == k {
             base = remembered
         }

@@ -34,7 +34,7 @@ struct Encode: ParsableCommand {
         var means: [Float] = [], labelValues: [Int64] = []
         var everyLabel = true
         for set in sets {
-            means += Evaluator.posteriorMeans(model, on: set, count: set.count)
+            means += try Evaluator.posteriorMeans(model, on: set, count: set.count)
             if let l = set.labels { labelValues += l.map(Int64.init) } else { everyLabel = false }
         }
         let n = means.count / model.latent

@@ -91,7 +91,7 @@ struct Evaluate: ParsableCommand {
         let (model, _) = try RunDirectory.loadModel(runDirectory, registry: registry)
         let data = try loadMatching(model, dataOptions, registry: registry)
         let set = data.evaluationSet
-        let loss = Evaluator.evaluate(model, on: set, seed: seed)
+        let loss = try Evaluator.evaluate(model, on: set, seed: seed)
         let n = Double(loss.count)
         let result: [String: Any] = [
             "neg_elbo": loss.negELBO / n, "reconstruction": loss.reconstruction / n, "kl": loss.kl / n,

@@ -26,7 +26,7 @@ enum GalleryStats {
         }
     }
 
-    static func compute(_ model: VAE, on set: ImageSet) -> Values {
-        Values(kl: Evaluator.klPerDimension(model, on: set), base: Evaluator.posteriorMeans(model, on: set, count: 1))
+    static func compute(_ model: VAE, on set: ImageSet) throws -> Values {
+        try Values(kl: Evaluator.klPerDimension(model, on: set), base: Evaluator.posteriorMeans(model, on: set, count: 1))
     }
 }

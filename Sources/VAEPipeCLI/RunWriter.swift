@@ -37,7 +37,7 @@ final class RunWriter {
     }
 
     func saveCheckpoint(_ trainer: Trainer, dataset: Dataset) throws {
-        let stats = GalleryStats.compute(trainer.model, on: dataset.evaluationSet)
+        let stats = try GalleryStats.compute(trainer.model, on: dataset.evaluationSet)
         try Checkpoint(trainer: trainer, extra: stats.tensors).write(to: checkpointPath)
     }
 

@@ -1,21 +1,26 @@
 import Foundation
 
-/// Serves an `ImageSet` as shuffled Float32 batches in [0, 1]. A background thread gathers the
-/// next batches while the current one trains; memory is `prefetch` batch buffers, whatever the
-/// data size. The order depends only on (seed, epoch), never on timing.
+/// Serves an `ImageSet` as shuffled Float32 batches in [0, 1]. Worker threads gather (and, for
+/// a streamed set, decode) the next batches while the current one trains; memory is `prefetch`
+/// batch buffers, whatever the data size. The order depends only on (seed, epoch), never on
+/// timing or on the number of workers: each worker writes whole rows at the positions the
+/// order gives them.
 public final class Batcher: @unchecked Sendable {
     public let set: ImageSet
     public let batchSize: Int
     public let seed: UInt64
     public let shuffle: Bool
+    public let workers: Int
     private let slots: [FloatBuffer]
 
-    public init(set: ImageSet, batchSize: Int, seed: UInt64, shuffle: Bool = true, prefetch: Int = 3) {
+    /// `workers`: threads filling batches (default: what the set prefers, see `ImageSet.preferredWorkers`).
+    public init(set: ImageSet, batchSize: Int, seed: UInt64, shuffle: Bool = true, prefetch: Int = 3, workers: Int? = nil) {
         precondition(batchSize > 0 && prefetch > 0)
         self.set = set
         self.batchSize = batchSize
         self.seed = seed
         self.shuffle = shuffle
+        self.workers = max(1, workers ?? set.preferredWorkers)
         slots = (0..<prefetch).map { _ in FloatBuffer(count: batchSize * set.shape.count) }
     }
 
@@ -39,78 +44,110 @@ public final class Batcher: @unchecked Sendable {
         Epoch(batcher: self, order: Array(order(epoch: epoch).dropFirst(skip * batchSize)))
     }
 
+    /// One pass over the order. Workers claim runs of positions (never crossing a batch), wait
+    /// until the consumer has handed back the buffer their batch goes into, fill their rows and
+    /// count them in; the consumer takes batch k once all its rows are counted.
     public final class Epoch: @unchecked Sendable {
         private let batcher: Batcher
         private let order: [Int]
-        private let free: DispatchSemaphore
-        private let filled = DispatchSemaphore(value: 0)
-        private let done = DispatchSemaphore(value: 0)
-        private var counts: [Int]
+        private let batches: Int
+        /// Positions a worker claims at once: a whole batch for one worker, smaller runs for
+        /// several, so they share a batch instead of each waiting on its own.
+        private let run: Int
+        private let state = NSCondition()
+        // Guarded by `state`:
+        private var claimed = 0            // positions handed to workers so far
+        private var released = 0           // batches the consumer has handed back
+        private var filled: [Int]          // per buffer: rows counted in for the batch it holds
+        private var failure: Error?
+        private var cancelled = false
+        private var running: Int
+        // The consumer's own:
         private var served = 0
         private var holding = false
-        private var cancelled = false
         private var joined = false
-        private let lock = NSLock()
         /// Seconds the consumer spent blocked waiting for a batch.
         public private(set) var waitSeconds: Double = 0
 
         init(batcher: Batcher, order: [Int]) {
             self.batcher = batcher
             self.order = order
-            // Start at 0 and signal up: libdispatch traps when a semaphore is freed holding less
-            // than its initial value, which an epoch stopped early would do.
-            free = DispatchSemaphore(value: 0)
-            for _ in batcher.slots { free.signal() }
-            counts = Array(repeating: 0, count: batcher.slots.count)
-            let thread = Thread { [self] in produce() }
-            thread.name = "vaepipe.batcher"
-            thread.start()
-        }
-
-        private var isCancelled: Bool { lock.lock(); defer { lock.unlock() }; return cancelled }
-
-        private func produce() {
-            let b = batcher, d = b.set.shape.count
-            var start = 0, slot = 0
-            while start < order.count {
-                free.wait()
-                if isCancelled { break }
-                let n = min(b.batchSize, order.count - start)
-                let out = b.slots[slot].pointer
-                for r in 0..<n { b.set.copyNormalized(order[start + r], into: out + r * d) }
-                counts[slot] = n
-                filled.signal()
-                start += n
-                slot = (slot + 1) % b.slots.count
+            batches = (order.count + batcher.batchSize - 1) / batcher.batchSize
+            run = batcher.workers == 1 ? batcher.batchSize : max(1, batcher.batchSize / (4 * batcher.workers))
+            filled = Array(repeating: 0, count: batcher.slots.count)
+            running = batcher.workers
+            for w in 0..<batcher.workers {
+                let thread = Thread { [self] in work() }
+                thread.name = "vaepipe.batcher.\(w)"
+                thread.start()
             }
-            done.signal()
         }
 
-        /// The next batch (pointer to [count x D] floats), valid until the next call; nil at the end.
-        /// The caller may modify the batch in place.
-        public func next() -> (pointer: UnsafeMutablePointer<Float>, count: Int)? {
-            let b = batcher
-            if holding { free.signal(); holding = false }
-            let batches = (order.count + b.batchSize - 1) / b.batchSize
+        private func rows(inBatch k: Int) -> Int { min(batcher.batchSize, order.count - k * batcher.batchSize) }
+
+        private func work() {
+            let b = batcher, d = b.set.shape.count, size = b.batchSize, buffers = b.slots.count
+            state.lock()
+            while !cancelled && failure == nil && claimed < order.count {
+                let start = claimed, k = start / size
+                let end = min(start + run, (k + 1) * size, order.count)
+                claimed = end
+                while k >= released + buffers && !cancelled { state.wait() }
+                if cancelled { break }
+                state.unlock()
+                let out = b.slots[k % buffers].pointer + (start - k * size) * d
+                var error: Error?
+                do {
+                    for p in start..<end { try b.set.copyNormalized(order[p], into: out + (p - start) * d) }
+                } catch let e { error = e }
+                state.lock()
+                if let error { failure = failure ?? error; break }
+                filled[k % buffers] += end - start
+                state.broadcast()
+            }
+            running -= 1
+            state.broadcast()
+            state.unlock()
+        }
+
+        /// The next batch (pointer to [count x D] floats), valid until the next call; nil at the
+        /// end. The caller may modify the batch in place. Throws what a worker hit: a file that
+        /// failed under `--on-bad-file fail`.
+        public func next() throws -> (pointer: UnsafeMutablePointer<Float>, count: Int)? {
+            let b = batcher, buffers = b.slots.count
+            if holding {
+                state.lock()
+                filled[released % buffers] = 0
+                released += 1
+                state.broadcast()
+                state.unlock()
+                holding = false
+            }
             guard served < batches else { return nil }
+            let rows = rows(inBatch: served), slot = served % buffers
             let t0 = DispatchTime.now().uptimeNanoseconds
-            filled.wait()
+            state.lock()
+            while filled[slot] < rows && failure == nil { state.wait() }
+            let failed = filled[slot] < rows ? failure : nil
+            state.unlock()
             waitSeconds += Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
-            let slot = served % b.slots.count
+            if let failed { throw failed }
             served += 1
             holding = true
-            return (b.slots[slot].pointer, counts[slot])
+            return (b.slots[slot].pointer, rows)
         }
 
-        /// Waits for the producer to exit, stopping it early if batches are left (an error or an
-        /// interruption). Call once per epoch, e.g. in a `defer`: the producer thread holds the
+        /// Waits for the workers to exit, stopping them early if batches are left (an error or
+        /// an interruption). Call once per epoch, e.g. in a `defer`: the worker threads hold the
         /// epoch alive until then.
         public func finish() {
             guard !joined else { return }
             joined = true
-            lock.lock(); cancelled = true; lock.unlock()
-            for _ in 0..<batcher.slots.count { free.signal() }
-            done.wait()
+            state.lock()
+            cancelled = true
+            state.broadcast()
+            while running > 0 { state.wait() }
+            state.unlock()
         }
     }
 }

@@ -111,7 +111,7 @@ public final class Trainer {
         func elapsed() -> Double { startSeconds + Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
         var forward: UInt64 = 0, backward: UInt64 = 0, update: UInt64 = 0
         var stopped = false
-        while let (x, n) = batches.next() {
+        while let (x, n) = try batches.next() {
             let t0 = DispatchTime.now().uptimeNanoseconds
             let loss = model.trainingForward(x, batch: n, rng: &rng)
             guard loss.negELBO.isFinite else { throw VAEPipeError.trainingDiverged(epoch: epoch, step: step + 1) }
@@ -144,7 +144,7 @@ public final class Trainer {
             forwardSeconds: totals.forwardSeconds, backwardSeconds: totals.backwardSeconds,
             optimizerSeconds: totals.optimizerSeconds, steps: step, examplesPerSecond: count / totals.seconds)
         if let test {
-            let t = Evaluator.evaluate(model, on: test, seed: options.seed)
+            let t = try Evaluator.evaluate(model, on: test, seed: options.seed)
             report.testNegELBO = t.negELBO / Double(t.count)
             report.testReconstruction = t.reconstruction / Double(t.count)
             report.testKL = t.kl / Double(t.count)
@@ -166,26 +166,26 @@ public final class Trainer {
 public enum Evaluator {
     /// Sums of the loss terms over the whole set, one posterior sample per example, with a fixed
     /// noise seed so the same model always gets the same score.
-    public static func evaluate(_ model: VAE, on set: ImageSet, seed: UInt64) -> BatchLoss {
+    public static func evaluate(_ model: VAE, on set: ImageSet, seed: UInt64) throws -> BatchLoss {
         let batcher = Batcher(set: set, batchSize: model.capacity, seed: seed, shuffle: false)
         var rng = SplitMix64(seed: seed).derived(0xE7A1)
         let batches = batcher.start(epoch: 0)
         defer { batches.finish() }
         var total = BatchLoss()
-        while let (x, n) = batches.next() { total += model.evaluate(x, batch: n, rng: &rng) }
+        while let (x, n) = try batches.next() { total += model.evaluate(x, batch: n, rng: &rng) }
         return total
     }
 
     /// Average KL per latent dimension over (up to `limit` examples of) `set`: how much each
     /// dimension is used. Traversal galleries list dimensions in this order, largest first.
-    public static func klPerDimension(_ model: VAE, on set: ImageSet, limit: Int = 2000) -> [Float] {
+    public static func klPerDimension(_ model: VAE, on set: ImageSet, limit: Int = 2000) throws -> [Float] {
         let k = model.latent
         var sums = [Double](repeating: 0, count: k)
         let sub = set.evenlySpaced(limit)
         let batcher = Batcher(set: sub, batchSize: model.capacity, seed: 0, shuffle: false)
         let batches = batcher.start(epoch: 0)
         defer { batches.finish() }
-        while let (x, n) = batches.next() {
+        while let (x, n) = try batches.next() {
             let m = model.encode(x, batch: n)
             for r in 0..<n {
                 let mu = m + r * 2 * k, lv = mu + k
@@ -196,7 +196,7 @@ public enum Evaluator {
     }
 
     /// Posterior means [count x Z] of the first `count` examples of `set`.
-    public static func posteriorMeans(_ model: VAE, on set: ImageSet, count: Int) -> [Float] {
+    public static func posteriorMeans(_ model: VAE, on set: ImageSet, count: Int) throws -> [Float] {
         let k = model.latent, d = set.shape.count
         let n = min(count, set.count)
         var out = [Float](repeating: 0, count: n * k)
@@ -204,7 +204,7 @@ public enum Evaluator {
         var done = 0
         while done < n {
             let b = min(model.capacity, n - done)
-            for r in 0..<b { set.copyNormalized(done + r, into: x.pointer + r * d) }
+            for r in 0..<b { try set.copyNormalized(done + r, into: x.pointer + r * d) }
             let m = model.encode(x.pointer, batch: b)
             for r in 0..<b { for j in 0..<k { out[(done + r) * k + j] = m[r * 2 * k + j] } }
             done += b
