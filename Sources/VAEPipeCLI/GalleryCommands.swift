@@ -106,7 +106,7 @@ struct Evaluate: ParsableCommand {
 func loadMatching(_ model: VAE, _ options: DataOptions, registry: PluginRegistry) throws -> Dataset {
     let shape = model.config.shape
     let data = try registry.loadDataset(path: options.path, adapterID: options.adapter,
-                                        options: DatasetOptions(size: shape.height, limit: options.limit))
+                                        options: options.datasetOptions(matching: shape))
     guard data.shape == shape else {
         throw VAEPipeError.invalidOption("\(options.path): images are \(data.shape) but the model was trained on \(shape)")
     }

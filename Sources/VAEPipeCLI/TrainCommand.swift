@@ -35,8 +35,8 @@ struct Train: ParsableCommand {
     @Option(help: "conv: channels of the first convolution, doubling at each stride-2 step.")
     var width: Int = 32
 
-    @Option(help: "Image folders: side of the square the images are resized and center-cropped to. IDX data keeps its own size.")
-    var size: Int = 32
+    /// `--size` as run.json records it; the option itself is one of the shared `DataOptions`.
+    var size: String { dataOptions.size?.description ?? "32" }
 
     @Option(help: "Random seed: initialisation, shuffling and sampling noise all derive from it.")
     var seed: UInt64 = 1
@@ -72,7 +72,6 @@ struct Train: ParsableCommand {
         if let arch, !ModelConfig.architectures.contains(arch) {
             throw ValidationError("--arch must be one of: \(ModelConfig.architectures.joined(separator: ", ")).")
         }
-        if !(4...1024).contains(size) { throw ValidationError("--size must be between 4 and 1024.") }
     }
 
     func run() throws {
@@ -113,7 +112,7 @@ struct Train: ParsableCommand {
 
         let dataset = try registry.loadDataset(
             path: dataOptions.path, adapterID: dataOptions.adapter,
-            options: DatasetOptions(size: size, limit: dataOptions.limit))
+            options: dataOptions.datasetOptions())
         console.info(describe(dataset, out: out), event: "data",
                      ["train_examples": dataset.train.count, "test_examples": dataset.test?.count ?? 0,
                       "shape": "\(dataset.shape)", "skipped_files": dataset.skipped.count])
@@ -182,6 +181,7 @@ struct Train: ParsableCommand {
             console.epoch(report, of: epochs)
             try run.saveCheckpoint(trainer, dataset: dataset)
             try run.writeMetrics(trainer.state.reports)
+            try run.writeSkipped(dataset.skippedSoFar)
             let galleries = try run.writeGalleries(model, dataset: dataset, registry: registry, seed: seed)
             try run.logTensorBoard(report, learningRate: lr, galleries: galleries)
             try run.writeReport(trainer.state.reports, settings: settings, galleries: galleries)
@@ -196,6 +196,11 @@ struct Train: ParsableCommand {
         }
         let reports = trainer.state.reports
         console.info(timingSummary(reports, examplesPerEpoch: dataset.train.count), event: "summary")
+        let skipped = dataset.skippedSoFar.count
+        if skipped > 0 {
+            console.info("skipped \(skipped) unreadable file(s) in all, listed in \(out.appendingPath("skipped.txt"))",
+                         event: "skipped", ["skipped_files": skipped])
+        }
         console.info("wrote \(out): model.safetensors, run.json, metrics.jsonl, index.html, tb/, " + registry.exporters.map { $0.fileName }.joined(separator: ", "),
                      event: "done", ["run": out])
     }
@@ -227,6 +232,7 @@ struct Train: ParsableCommand {
         if let t = d.test { s += ", \(t.count) test images" }
         s += ", \(d.shape)"
         if !d.classNames.isEmpty { s += ", \(d.classNames.count) classes" }
+        for note in d.notes { s += "\n" + note }
         if !d.skipped.isEmpty {
             s += "\nskipped \(d.skipped.count) unreadable file(s), listed in \(out.appendingPath("skipped.txt")):"
             for f in d.skipped.prefix(3) { s += "\n  \(f.path): \(f.reason)" }
