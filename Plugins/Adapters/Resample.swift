@@ -13,30 +13,36 @@ enum Resample {
         var width: Int
     }
 
-    /// Taps for outputs `keep` of a resize from `inSize` samples to `outSize`.
+    /// Taps for outputs `keep` of a resize from `inSize` samples to `outSize`: every source
+    /// sample whose centre lies strictly inside the filter's support, weights normalised.
     static func taps(from inSize: Int, to outSize: Int, keeping keep: Range<Int>) -> Taps {
         let scale = Double(inSize) / Double(outSize)
         let support = max(scale, 1)
-        let width = min(inSize, Int((2 * support).rounded(.up)) + 2)
+        var ranges: [(lo: Int, hi: Int)] = []
+        ranges.reserveCapacity(keep.count)
+        for i in keep {
+            let center = (Double(i) + 0.5) * scale
+            var lo = max(0, Int((center - support - 0.5).rounded(.down)) + 1)
+            var hi = min(inSize - 1, Int((center + support - 0.5).rounded(.up)) - 1)
+            if hi < lo {  // a footprint that falls between samples: take the nearest
+                lo = min(inSize - 1, max(0, Int(center))); hi = lo
+            }
+            ranges.append((lo, hi))
+        }
+        let width = ranges.map { $0.hi - $0.lo + 1 }.max() ?? 1
         var first = [Int](repeating: 0, count: keep.count)
         var weights = [Float](repeating: 0, count: keep.count * width)
         for (n, i) in keep.enumerated() {
             let center = (Double(i) + 0.5) * scale
-            let lo = max(0, Int((center - support).rounded(.down)))
-            let hi = min(inSize - 1, Int((center + support).rounded(.up)), lo + width - 1)
-            var w = [Double](repeating: 0, count: width)
-            var sum: Double = 0
+            let (lo, hi) = ranges[n]
             let start = min(lo, inSize - width)
-            for j in lo...max(lo, hi) {
+            var sum: Double = 0
+            for j in lo...hi { sum += max(0, 1 - abs((Double(j) + 0.5 - center) / support)) }
+            for j in lo...hi {
                 let t = max(0, 1 - abs((Double(j) + 0.5 - center) / support))
-                w[j - start] = t; sum += t
-            }
-            if sum == 0 {  // a footprint that falls between samples: take the nearest
-                let j = min(inSize - 1, max(0, Int(center)))
-                w = [Double](repeating: 0, count: width); w[j - start] = 1; sum = 1
+                weights[n * width + j - start] = Float(sum > 0 ? t / sum : 1)
             }
             first[n] = start
-            for k in 0..<width { weights[n * width + k] = Float(w[k] / sum) }
         }
         return Taps(first: first, weights: weights, width: width)
     }
@@ -83,59 +89,76 @@ enum Resample {
     }
 
     /// Resizes `src` (width x height x c) by `plan` into the target `out`, whose rows are
-    /// `outWidth` pixels of c channels; only the kept window is computed, and only from the
-    /// source rows it needs.
+    /// `outWidth` pixels of c channels. Only the kept window is computed, from only the source
+    /// rows and columns it needs: first down the columns (whole rows of contiguous
+    /// multiply-adds, which the compiler vectorises), then along the rows of that smaller
+    /// intermediate.
     static func resize(_ src: UnsafePointer<UInt8>, width: Int, height: Int, channels c: Int, plan: Plan,
                        into out: UnsafeMutablePointer<UInt8>, outWidth: Int) {
         let xt = taps(from: width, to: plan.scaled.width, keeping: plan.crop.x..<(plan.crop.x + plan.region.width))
         let yt = taps(from: height, to: plan.scaled.height, keeping: plan.crop.y..<(plan.crop.y + plan.region.height))
-        let rowLo = yt.first.min()!, rowHi = yt.first.max()! + yt.width
-        let rw = plan.region.width, rowFloats = rw * c
-        withUnsafeTemporaryAllocation(of: Float.self, capacity: (rowHi - rowLo) * rowFloats + rowFloats) { buffer in
-            let tmp = buffer.baseAddress!, acc = tmp + (rowHi - rowLo) * rowFloats
-            xt.first.withUnsafeBufferPointer { xf in
-                xt.weights.withUnsafeBufferPointer { xw in
-                    for y in rowLo..<rowHi {
-                        let row = src + y * width * c, t = tmp + (y - rowLo) * rowFloats
-                        switch c {
-                        case 1: horizontal(row, 1, xf, xw, xt.width, rw, t)
-                        case 3: horizontal(row, 3, xf, xw, xt.width, rw, t)
-                        case 4: horizontal(row, 4, xf, xw, xt.width, rw, t)
-                        default: horizontal(row, c, xf, xw, xt.width, rw, t)
-                        }
-                    }
-                }
-            }
+        let colLo = xt.first.min()!, colHi = xt.first.max()! + xt.width
+        let span = (colHi - colLo) * c
+        let (rw, rh) = plan.region
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: rh * span) { buffer in
+            let tmp = buffer.baseAddress!
             yt.weights.withUnsafeBufferPointer { yw in
-                for oy in 0..<plan.region.height {
-                    // Weights outermost: each pass is a contiguous multiply-add the compiler vectorises.
-                    acc.update(repeating: 0, count: rowFloats)
+                for oy in 0..<rh {
+                    let t = tmp + oy * span
+                    t.update(repeating: 0, count: span)
                     for k in 0..<yt.width {
                         let w = yw[oy * yt.width + k]
                         if w == 0 { continue }
-                        let t = tmp + (yt.first[oy] - rowLo + k) * rowFloats
-                        for x in 0..<rowFloats { acc[x] += w * t[x] }
+                        let s = src + ((yt.first[oy] + k) * width + colLo) * c
+                        for x in 0..<span { t[x] += w * Float(s[x]) }
                     }
-                    let o = out + ((plan.offset.y + oy) * outWidth + plan.offset.x) * c
-                    for x in 0..<rowFloats { o[x] = UInt8(min(255, max(0, acc[x] + 0.5))) }
+                }
+            }
+            xt.first.withUnsafeBufferPointer { xf in
+                xt.weights.withUnsafeBufferPointer { xw in
+                    for oy in 0..<rh {
+                        let t = tmp + oy * span - colLo * c
+                        let o = out + ((plan.offset.y + oy) * outWidth + plan.offset.x) * c
+                        switch c {
+                        case 1: horizontal(t, 1, xf, xw, xt.width, rw, o)
+                        case 3: horizontal(t, 3, xf, xw, xt.width, rw, o)
+                        case 4: horizontal(t, 4, xf, xw, xt.width, rw, o)
+                        default: horizontal(t, c, xf, xw, xt.width, rw, o)
+                        }
+                    }
                 }
             }
         }
     }
 
-    /// One source row through the horizontal taps; `c` is a literal at each call site so the
-    /// channel loop unrolls.
+    /// One intermediate row through the horizontal taps into 8-bit output; `c` is a literal at
+    /// each call site, so the channel branches fold away and the sums stay in registers.
     @inline(__always)
-    private static func horizontal(_ row: UnsafePointer<UInt8>, _ c: Int, _ first: UnsafeBufferPointer<Int>,
+    private static func horizontal(_ row: UnsafePointer<Float>, _ c: Int, _ first: UnsafeBufferPointer<Int>,
                                    _ weights: UnsafeBufferPointer<Float>, _ width: Int, _ count: Int,
-                                   _ t: UnsafeMutablePointer<Float>) {
+                                   _ out: UnsafeMutablePointer<UInt8>) {
         for ox in 0..<count {
             let s = row + first[ox] * c, w = weights.baseAddress! + ox * width
-            for ch in 0..<c {
-                var a: Float = 0
-                for k in 0..<width { a += w[k] * Float(s[k * c + ch]) }
-                t[ox * c + ch] = a
+            var a0: Float = 0, a1: Float = 0, a2: Float = 0, a3: Float = 0
+            for k in 0..<width {
+                let wk = w[k], p = s + k * c
+                a0 += wk * p[0]
+                if c > 1 { a1 += wk * p[1] }
+                if c > 2 { a2 += wk * p[2] }
+                if c > 3 { a3 += wk * p[3] }
             }
+            let o = out + ox * c
+            o[0] = byte(a0)
+            if c > 1 { o[1] = byte(a1) }
+            if c > 2 { o[2] = byte(a2) }
+            if c > 3 { o[3] = byte(a3) }
         }
+    }
+
+    /// Rounds and clamps to 0...255 without Swift's checked float-to-integer conversion: adding
+    /// 1.5 * 2^23 leaves the rounded value in the low mantissa bits.
+    @inline(__always)
+    static func byte(_ v: Float) -> UInt8 {
+        UInt8(truncatingIfNeeded: (min(255, max(0, v)) + 12_582_912).bitPattern)
     }
 }

@@ -21,21 +21,21 @@ public struct ImageHeader: Sendable, Equatable {
     public var progressive: Bool
     public var orientation: Orientation
 
-    /// Bytes read first; a JPEG whose EXIF block (thumbnails) runs past this is read whole.
-    static let prefixBytes = 64 * 1024
+    /// Bytes read first: a PNG's header chunks and most JPEGs' markers fit. A JPEG whose EXIF
+    /// block (thumbnails) runs past them is read further, then whole.
+    static let prefixSizes = [4 * 1024, 256 * 1024]
 
     /// Reads just enough of the file (errors say permission denied, empty, not an image, ...),
     /// parses the header and applies the pixel limit.
     public static func read(atPath path: String, maxPixels: Int = 64_000_000) throws(ImageCodecError) -> ImageHeader {
-        var bytes = try FileBytes.prefix(atPath: path, count: prefixBytes)
-        var complete = bytes.count < prefixBytes
+        var bytes: [UInt8] = []
+        var complete = false
         var header: ImageHeader?
         do {
-            header = try parse(bytes, complete: complete, path: path)
-            if header == nil {
-                bytes = try FileBytes.contents(atPath: path)
-                complete = true
-                header = try parse(bytes, complete: true, path: path)
+            for size in prefixSizes + [Int.max] where header == nil && !complete {
+                bytes = size == Int.max ? try FileBytes.contents(atPath: path) : try FileBytes.prefix(atPath: path, count: size)
+                complete = bytes.count < size
+                header = try parse(bytes, complete: complete, path: path)
             }
         } catch {
             // The Swift reading is stricter than libpng/libjpeg in places: a file they read is
@@ -57,7 +57,7 @@ public struct ImageHeader: Sendable, Equatable {
             return ImageHeader(format: .png, width: h.width, height: h.height, colour: colour, bitDepth: 8,
                                progressive: false, orientation: .up)
         }
-        let h = try JPEGCodec.header(bytes, scaleDenominator: 1, path: path)
+        let h = try JPEGCodec.header(bytes, eighths: 8, path: path)
         let colour: ColourModel = h.components == 1 ? .gray : h.components == 4 ? .cmyk : .rgb
         return ImageHeader(format: .jpeg, width: h.width, height: h.height, colour: colour, bitDepth: 8,
                            progressive: false, orientation: .up)
