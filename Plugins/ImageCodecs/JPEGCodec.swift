@@ -20,8 +20,7 @@ public enum JPEGCodec {
         // keep every full-size coefficient in memory whatever the output scale.
         let full: Header
         if let w = walked {
-            full = Header(width: w.width, height: w.height, components: w.components == 1 ? 1 : w.components == 4 ? 4 : 3,
-                          invertedCMYK: false)
+            full = Header(width: w.width, height: w.height, components: w.components == 1 ? 1 : w.components == 4 ? 4 : 3)
         } else {
             full = try header(bytes, eighths: 8, path: path)
         }
@@ -32,7 +31,7 @@ public enum JPEGCodec {
         var image: RasterImage?
         if walked != nil {
             let expected = Header(width: (full.width * eighths + 7) / 8, height: (full.height * eighths + 7) / 8,
-                                  components: full.components, invertedCMYK: false)
+                                  components: full.components)
             image = try decodePixels(bytes, expected, eighths: eighths, path: path, mismatchIsError: false)
         }
         if image == nil {
@@ -80,8 +79,8 @@ public enum JPEGCodec {
     struct Header {
         var width: Int
         var height: Int
+        /// 1 gray, 3 RGB, 4 CMYK (converted to RGB after decoding).
         var components: Int
-        var invertedCMYK: Bool
     }
 
     static func header(_ bytes: [UInt8], eighths: Int, path: String) throws(ImageCodecError) -> Header {
@@ -92,7 +91,7 @@ public enum JPEGCodec {
                            &width, &height, &components, &inverted, &shim.message)
         }
         guard status == VP_OK else { throw shim.decodeError(status, format: "JPEG", library: "libjpeg", path: path) }
-        return Header(width: Int(width), height: Int(height), components: Int(components), invertedCMYK: inverted != 0)
+        return Header(width: Int(width), height: Int(height), components: Int(components))
     }
 
     /// Naive CMYK → RGB (no colour profile): R = (255-C)(255-K)/255. Adobe files store the
