@@ -60,6 +60,7 @@ public final class Batcher: @unchecked Sendable {
         private var released = 0           // batches the consumer has handed back
         private var filled: [Int]          // per buffer: rows counted in for the batch it holds
         private var failure: Error?
+        private var busy = 0               // workers holding claimed rows not yet counted in
         private var cancelled = false
         private var running: Int
         // The consumer's own:
@@ -92,8 +93,9 @@ public final class Batcher: @unchecked Sendable {
                 let start = claimed, k = start / size
                 let end = min(start + run, (k + 1) * size, order.count)
                 claimed = end
-                while k >= released + buffers && !cancelled { state.wait() }
-                if cancelled { break }
+                busy += 1
+                while k >= released + buffers && !cancelled && failure == nil { state.wait() }
+                if cancelled || failure != nil { busy -= 1; break }
                 state.unlock()
                 let out = b.slots[k % buffers].pointer + (start - k * size) * d
                 var error: Error?
@@ -101,6 +103,7 @@ public final class Batcher: @unchecked Sendable {
                     for p in start..<end { try b.set.copyNormalized(order[p], into: out + (p - start) * d) }
                 } catch let e { error = e }
                 state.lock()
+                busy -= 1
                 if let error { failure = failure ?? error; break }
                 filled[k % buffers] += end - start
                 state.broadcast()
@@ -127,7 +130,9 @@ public final class Batcher: @unchecked Sendable {
             let rows = rows(inBatch: served), slot = served % buffers
             let t0 = DispatchTime.now().uptimeNanoseconds
             state.lock()
-            while filled[slot] < rows && failure == nil { state.wait() }
+            // After a failure, rows claimed before it still arrive: every batch ahead of the
+            // broken file is served whole, whatever the number of workers.
+            while filled[slot] < rows && (failure == nil || busy > 0) { state.wait() }
             let failed = filled[slot] < rows ? failure : nil
             state.unlock()
             waitSeconds += Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
