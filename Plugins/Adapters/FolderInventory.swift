@@ -31,9 +31,13 @@ enum FolderInventory {
 
     static let extensions: [ImageFormat: Set<String>] = [.png: ["png"], .jpeg: ["jpg", "jpeg", "jpe", "jfif"]]
 
+    /// Lower-cased, without the dot; "" for none. Scans bytes from the end: it runs on every
+    /// file of a folder.
     static func fileExtension(_ path: String) -> String {
-        let name = path.split(separator: "/").last ?? ""
-        return name.contains(".") ? String(name.split(separator: ".").last!).lowercased() : ""
+        let bytes = path.utf8
+        guard let dot = bytes.lastIndex(of: UInt8(ascii: ".")) else { return "" }
+        if let slash = bytes.lastIndex(of: UInt8(ascii: "/")), slash > dot { return "" }
+        return String(path[path.index(after: dot)...]).lowercased()
     }
 
     /// Whether the file's name says the format its bytes have (no extension claims nothing).

@@ -21,18 +21,20 @@ enum FileBytes {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw failure(path, errno, doing: "cannot open") }
         defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else { throw failure(path, errno, doing: "cannot stat") }
-        // open() succeeds on a directory on Linux; only read() would fail, with a vaguer message.
-        guard info.st_mode & S_IFMT != S_IFDIR else { throw failure(path, EISDIR, doing: "cannot read") }
-
-        // One byte past the stat size, so the read that returns 0 needs no regrowth.
-        let regular = info.st_mode & S_IFMT == S_IFREG
-        var size = regular ? Int(info.st_size) + 1 : 1 << 16
-        if let limit { size = min(size, limit) }
+        // A prefix needs no stat: read() on a directory fails with EISDIR, named below. A whole
+        // file is sized by it, one byte past, so the read that returns 0 needs no regrowth.
+        var size = limit ?? 1 << 16, expected = Int.max
+        if limit == nil {
+            var info = stat()
+            guard fstat(fd, &info) == 0 else { throw failure(path, errno, doing: "cannot stat") }
+            // open() succeeds on a directory on Linux; only read() would fail, with a vaguer message.
+            guard info.st_mode & S_IFMT != S_IFDIR else { throw failure(path, EISDIR, doing: "cannot read") }
+            if info.st_mode & S_IFMT == S_IFREG { expected = Int(info.st_size); size = expected + 1 }
+        }
         var bytes = [UInt8](repeating: 0, count: size)
         var filled = 0
-        while filled < (limit ?? Int.max) {
+        // A regular file is done when it has given its stat size: no extra read to see EOF.
+        while filled < (limit ?? Int.max) && !(filled == expected && expected > 0) {
             if filled == bytes.count {
                 bytes.append(contentsOf: repeatElement(0, count: min(bytes.count, (limit ?? Int.max) - filled)))
             }

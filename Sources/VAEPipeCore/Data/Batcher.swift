@@ -106,7 +106,9 @@ public final class Batcher: @unchecked Sendable {
                 busy -= 1
                 if let error { failure = failure ?? error; break }
                 filled[k % buffers] += end - start
-                state.broadcast()
+                // Only a finished batch (or, after a failure, the last busy worker) is news to
+                // the consumer; waking it for every run of rows costs context switches.
+                if filled[k % buffers] == rows(inBatch: k) || (failure != nil && busy == 0) { state.broadcast() }
             }
             running -= 1
             state.broadcast()
