@@ -91,38 +91,39 @@ public enum ImageFolderAdapter: DatasetAdapter {
     }
 
     /// Every image decoded once, in parallel, into one 8-bit buffer; files that fail are
-    /// skipped (or fatal) here, so the set holds only good images.
+    /// skipped (or fatal) here, so the set holds only good images. The good ones are moved up
+    /// over the gaps in place: the cache never needs twice its size.
     static func decodeIntoMemory(_ loader: FolderImageLoader, root: String, skipped: [SkippedFile],
                                  options: DatasetOptions) throws -> Dataset {
         let start = DispatchTime.now().uptimeNanoseconds
         let d = loader.shape.count, n = loader.count
-        let buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: max(1, n * d))
-        defer { buffer.deallocate() }
-        let target = SendablePointer(buffer)
-        let failures = ParallelMap.map(n, workers: options.workers) { i -> String? in
-            do { try loader.load(i, into: target.pointer + i * d); return nil } catch {
-                if case VAEPipeError.badFile(_, let reason) = error { return reason }
-                return "\(error)"
-            }
-        }
-        var pixels: [UInt8] = []
-        pixels.reserveCapacity(n * d)
         var kept: [FolderFile] = [], late: [SkippedFile] = []
-        for i in 0..<n {
-            if let reason = failures[i] {
-                if options.onBadFile == .fail { throw VAEPipeError.badFile(path: loader.path(i), reason: reason + BadFilePolicy.failHint) }
-                late.append(SkippedFile(path: loader.path(i), reason: reason))
-            } else {
-                pixels.append(contentsOf: UnsafeBufferPointer(start: buffer + i * d, count: d))
+        let pixels = try [UInt8](unsafeUninitializedCapacity: n * d) { buffer, initialized in
+            initialized = 0
+            let target = SendablePointer(buffer.baseAddress!)
+            let failures = ParallelMap.map(n, workers: options.workers) { i -> String? in
+                do { try loader.load(i, into: target.pointer + i * d); return nil } catch {
+                    if case VAEPipeError.badFile(_, let reason) = error { return reason }
+                    return "\(error)"
+                }
+            }
+            for i in 0..<n {
+                if let reason = failures[i] {
+                    if options.onBadFile == .fail { throw VAEPipeError.badFile(path: loader.path(i), reason: reason + BadFilePolicy.failHint) }
+                    late.append(SkippedFile(path: loader.path(i), reason: reason))
+                    continue
+                }
+                if kept.count != i { (target.pointer + kept.count * d).update(from: target.pointer + i * d, count: d) }
                 kept.append(loader.files[i])
             }
+            initialized = kept.count * d
         }
         guard !kept.isEmpty else {
             throw VAEPipeError.noUsableImages(path: root, skipped: skipped.count + late.count, examples: skipped + late)
         }
         let (labels, classNames) = labelsFromFolders(root: root, files: kept.map(\.path))
         var dataset = Dataset(source: root, adapterID: id, train: ImageSet(shape: loader.shape, pixels: pixels, labels: labels),
-                              classNames: classNames, skipped: (skipped + late).sorted { $0.path.utf8.lexicographicallyPrecedes($1.path.utf8) })
+                              classNames: classNames, skipped: (skipped + late).sorted { $0.path < $1.path })
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         dataset.notes = [String(format: "decoded %d images into memory (%@) in %.1fs on %d worker(s) (--cache memory)",
                                 kept.count, megabytes(pixels.count), seconds, max(1, min(options.workers, n)))]
@@ -130,10 +131,14 @@ public enum ImageFolderAdapter: DatasetAdapter {
         return dataset
     }
 
+    /// "235 MiB", "1.5 GiB", "64 KiB", "768 bytes".
     static func megabytes(_ bytes: Int) -> String {
-        bytes >= 1 << 30 ? String(format: "%.1f GiB", Double(bytes) / Double(1 << 30))
-            : String(format: "%.0f MiB", (Double(bytes) / Double(1 << 20)).rounded(.up))
+        if bytes < 1024 { return "\(bytes) bytes" }
+        if bytes >= 1 << 30 { return String(format: "%.1f GiB", Double(bytes) / Double(1 << 30)) }
+        if bytes >= 1 << 20 { return String(format: "%.0f MiB", (Double(bytes) / Double(1 << 20)).rounded(.up)) }
+        return String(format: "%.0f KiB", (Double(bytes) / 1024).rounded(.up))
     }
+
 
     static func labelsFromFolders(root: String, files: [String]) -> ([Int]?, [String]) {
         let prefix = root.hasSuffix("/") ? root : root + "/"

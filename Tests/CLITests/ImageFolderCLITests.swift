@@ -43,6 +43,18 @@ final class ImageFolderCLITests: CLITestCase {
                        ["empty.png", "garbage.jpg", "truncated.png"])
     }
 
+    func testACacheLimitTooSmallForTheFolderStreamsAndSaysWhy() throws {
+        let out = Fixtures.temporaryDirectory() + "/run"
+        let r = try run(["train", "--data", mixed + "/shapes", "--size", "8", "--cache-limit", "512", "--epochs", "1",
+                         "--batch", "2", "--latent", "2", "--hidden", "8", "--out", out])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("(768 bytes decoded would exceed --cache-limit 512 bytes)"), r.stdout)
+        let cached = try run(["train", "--data", mixed + "/shapes", "--size", "8", "--cache-limit", "1K", "--epochs", "1",
+                              "--batch", "2", "--latent", "2", "--hidden", "8", "--out", out + "2"])
+        XCTAssertTrue(cached.stdout.contains("decoded 4 images into memory (768 bytes)"), cached.stdout)
+        XCTAssertNotEqual(try run(["inspect", "--data", mixed, "--cache-limit", "lots"]).status, 0)
+    }
+
     func testNonSquareSizeTrainsAndReconstructsAtTheModelsSize() throws {
         let out = Fixtures.temporaryDirectory()
         let r = try run(["train", "--data", mixed + "/shapes", "--size", "12x8", "--resize", "fit", "--background", "black",
