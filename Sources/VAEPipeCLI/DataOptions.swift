@@ -27,8 +27,8 @@ struct DataOptions: ParsableArguments {
                                valueName: "colour"))
     var background: RGBColor = .white
 
-    @Option(help: "Image folders: decode threads.")
-    var workers: Int = Parallel.cores
+    @Option(help: "Image folders: decode threads (default: the number of cores).")
+    var workers: Int?
 
     @Option(help: "Image folders: memory decodes the images once into memory when they fit --cache-limit (streams otherwise); none decodes them again every epoch, in bounded memory.")
     var cache: CacheMode = .memory
@@ -57,7 +57,7 @@ struct DataOptions: ParsableArguments {
             throw ValidationError("--size must be between 4 and 1024 (each side of WxH too).")
         }
         if let channels, ![1, 3, 4].contains(channels) { throw ValidationError("--channels must be 1, 3 or 4.") }
-        if workers < 1 { throw ValidationError("--workers must be at least 1.") }
+        if let workers, workers < 1 { throw ValidationError("--workers must be at least 1.") }
         if maxPixels < 1 { throw ValidationError("--max-pixels must be at least 1.") }
     }
 
@@ -68,7 +68,7 @@ struct DataOptions: ParsableArguments {
         o.resize = resize
         o.channels = channels ?? shape?.channels
         o.background = background
-        o.workers = workers
+        o.workers = workers ?? Parallel.cores
         o.cache = cache
         o.cacheLimit = cacheLimit?.bytes ?? DatasetOptions.defaultCacheLimit
         o.onBadFile = onBadFile

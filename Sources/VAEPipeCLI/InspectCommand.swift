@@ -5,12 +5,9 @@ import VAEPipeBuiltinPlugins
 struct Inspect: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show what vaepipe sees in a dataset: formats, colour types, sizes, labels and the files it would skip, without training.",
-        discussion: """
-            Image folders: every header is read, then every image is decoded once, as training would
-            (streamed on --workers threads into Float32 batches of --size, whatever --cache says),
-            so truncated or corrupt image data shows up too; the time that takes is printed.
-            --headers-only stops after the headers.
-            """)
+        discussion: "Image folders: every header is read, then every image is decoded once, as training would "
+            + "(streamed on --workers threads into Float32 batches of --size, whatever --cache says), so truncated "
+            + "or corrupt image data shows up too, and the time that takes is printed. --headers-only stops after the headers.")
 
     @OptionGroup var dataOptions: DataOptions
 
