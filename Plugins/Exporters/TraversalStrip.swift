@@ -13,13 +13,19 @@ public enum TraversalStrip: Exporter {
     public static func render(_ request: ExportRequest) throws -> GridImage {
         let model = request.model, k = model.latent
         let steps = max(2, request.steps)
+        // Statistics the caller already has win; otherwise they are measured on the inputs.
+        let inputs = (request.inputs?.count ?? 0) > 0 ? request.inputs : nil
         var base = [Float](repeating: 0, count: k)
-        var kl = request.klPerDimension ?? [Float](repeating: 0, count: k)
-        if let inputs = request.inputs, inputs.count > 0 {
-            base = try Evaluator.posteriorMeans(model, on: inputs, count: 1)
-            kl = try Evaluator.klPerDimension(model, on: inputs)
-        } else if let remembered = request.traversalBase, remembered.count == k {
+        if let remembered = request.traversalBase, remembered.count == k {
             base = remembered
+        } else if let inputs {
+            base = try Evaluator.posteriorMeans(model, on: inputs, count: 1)
+        }
+        var kl = [Float](repeating: 0, count: k)
+        if let remembered = request.klPerDimension {
+            kl = remembered
+        } else if let inputs {
+            kl = try Evaluator.klPerDimension(model, on: inputs)
         }
         guard kl.count == k else { throw VAEPipeError.invalidOption("KL statistics have \(kl.count) dimensions, the model \(k)") }
         let order = (0..<k).sorted { kl[$0] > kl[$1] }

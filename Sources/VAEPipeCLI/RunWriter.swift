@@ -36,8 +36,7 @@ final class RunWriter {
         return try Checkpoint.read(from: checkpointPath)
     }
 
-    func saveCheckpoint(_ trainer: Trainer, dataset: Dataset) throws {
-        let stats = try GalleryStats.compute(trainer.model, on: dataset.evaluationSet)
+    func saveCheckpoint(_ trainer: Trainer, stats: GalleryStats.Values) throws {
         try Checkpoint(trainer: trainer, extra: stats.tensors).write(to: checkpointPath)
     }
 
@@ -56,17 +55,22 @@ final class RunWriter {
         try AtomicFile.write(Data(skipped.map { "\($0.path)\t\($0.reason)\n" }.joined().utf8), to: path)
     }
 
-    /// The galleries as PNG files; returns them (name, bytes) for TensorBoard and the report.
-    @discardableResult
-    func writeGalleries(_ model: VAE, dataset: Dataset, registry: PluginRegistry, seed: UInt64) throws -> [(String, [UInt8])] {
+    /// One gallery as written: which exporter, its summary, the image and its PNG bytes.
+    struct Gallery { var id: String; var summary: String; var rendered: RenderedGallery }
+
+    /// The galleries as PNG files, traversals ordered and anchored by this epoch's `stats`;
+    /// returned for TensorBoard and the report, so nothing is read back from disk.
+    func writeGalleries(_ model: VAE, dataset: Dataset, stats: GalleryStats.Values, registry: PluginRegistry,
+                        seed: UInt64) throws -> [Gallery] {
         // Evenly spaced, so a folder sorted by class shows every class, not just the first.
         let inputs = dataset.evaluationSet.evenlySpaced(2000)
-        var written: [(String, [UInt8])] = []
+        var written: [Gallery] = []
         for exporter in registry.exporters {
-            let request = ExportRequest(model: model, inputs: inputs, count: exporter.defaultCount, seed: seed)
-            let path = directory.appendingPath(exporter.fileName)
-            try exporter.export(request, to: path)
-            if let bytes = FileManager.default.contents(atPath: path) { written.append((exporter.id, [UInt8](bytes))) }
+            let request = ExportRequest(model: model, inputs: inputs, count: exporter.defaultCount, seed: seed,
+                                        klPerDimension: stats.kl, traversalBase: stats.base)
+            let rendered = try exporter.renderPNG(request)
+            try rendered.png.withUnsafeBytes { try AtomicFile.write($0, to: directory.appendingPath(exporter.fileName)) }
+            written.append(Gallery(id: exporter.id, summary: exporter.summary, rendered: rendered))
         }
         return written
     }
@@ -86,7 +90,7 @@ final class RunWriter {
     }
 
     /// One epoch's scalars and galleries, flushed so a killed run leaves readable events.
-    func logTensorBoard(_ r: EpochReport, learningRate: Float, galleries: [(String, [UInt8])]) throws {
+    func logTensorBoard(_ r: EpochReport, learningRate: Float, galleries: [Gallery]) throws {
         guard let tb = tensorBoard else { return }
         let step = r.epoch
         tb.scalar("train/loss", r.trainLoss, step: step)
@@ -97,24 +101,20 @@ final class RunWriter {
         if let t = r.testKL { tb.scalar("test/kl", t, step: step) }
         tb.scalar("learning_rate", Double(learningRate), step: step)
         tb.scalar("examples_per_second", r.examplesPerSecond, step: step)
-        for (name, png) in galleries {
-            guard let (width, height) = RunReport.pngSize(png) else { continue }
-            // IHDR colour type: 0 gray, 2 RGB, 3 palette, 4 gray+alpha, 6 RGBA.
-            let channels = [0: 1, 2: 3, 3: 3, 4: 2, 6: 4][Int(png[25])] ?? 3
-            tb.image("galleries/\(name)", png: png, width: width, height: height, channels: channels, step: step)
+        for g in galleries {
+            let image = g.rendered.image
+            tb.image("galleries/\(g.id)", png: g.rendered.png, width: image.width, height: image.height,
+                     channels: image.channels, step: step)
         }
         try tb.flush()
     }
 
     /// RUN_DIR/index.html: the whole run on one self-contained page.
     func writeReport(_ reports: [EpochReport], settings: [(name: String, value: String)],
-                     galleries: [(String, [UInt8])]) throws {
-        let captions = [Reconstructions.id: "test images (top) above their reconstructions",
-                        SampleGrid.id: "decoder means for z ~ N(0, I)",
-                        TraversalStrip.id: "one latent dimension per row, swept from -3 to +3, most informative first"]
+                     galleries: [Gallery]) throws {
         let report = RunReport(title: "vaepipe run: \((directory as NSString).lastPathComponent)", settings: settings,
                                epochs: reports,
-                               galleries: galleries.map { RunReport.Gallery(name: $0.0, caption: captions[$0.0] ?? "", png: $0.1) })
+                               galleries: galleries.map { RunReport.Gallery(name: $0.id, caption: $0.summary, png: $0.rendered.png) })
         try report.write(to: directory.appendingPath("index.html"))
     }
 }

@@ -153,7 +153,7 @@ struct Train: ParsableCommand {
 
         // From here on the directory always holds a checkpoint to resume from, even if the
         // process is killed before the first epoch ends.
-        if checkpoint == nil { try run.saveCheckpoint(trainer, dataset: dataset) }
+        if checkpoint == nil { try run.saveCheckpoint(trainer, stats: GalleryStats.compute(model, on: dataset.evaluationSet)) }
         let start = trainer.state
         if start.epoch > epochs {
             console.info("\(out) has already trained \(start.epoch - 1) epochs; pass a larger --epochs to train longer",
@@ -179,17 +179,19 @@ struct Train: ParsableCommand {
             }
             guard let report else { break }
             console.epoch(report, of: epochs)
-            try run.saveCheckpoint(trainer, dataset: dataset)
+            // One pass over the evaluation images serves the checkpoint and the traversal gallery.
+            let stats = try GalleryStats.compute(model, on: dataset.evaluationSet)
+            try run.saveCheckpoint(trainer, stats: stats)
             try run.writeMetrics(trainer.state.reports)
             try run.writeSkipped(dataset.skippedSoFar)
-            let galleries = try run.writeGalleries(model, dataset: dataset, registry: registry, seed: seed)
+            let galleries = try run.writeGalleries(model, dataset: dataset, stats: stats, registry: registry, seed: seed)
             try run.logTensorBoard(report, learningRate: lr, galleries: galleries)
             try run.writeReport(trainer.state.reports, settings: settings, galleries: galleries)
             if StopSignal.pending != 0 { break }
         }
         if StopSignal.pending != 0 {
             let s = trainer.state
-            if s.step > 0 { try run.saveCheckpoint(trainer, dataset: dataset) }
+            if s.step > 0 { try run.saveCheckpoint(trainer, stats: GalleryStats.compute(model, on: dataset.evaluationSet)) }
             console.info("interrupted at epoch \(s.epoch), step \(s.step)/\(trainer.stepsPerEpoch): checkpoint saved in \(run.checkpointPath); continue with: vaepipe train --resume \(out)",
                          event: "interrupted", ["epoch": s.epoch, "step": s.step])
             throw ExitCode(StopSignal.exitCode)

@@ -164,7 +164,7 @@ public struct RunReport {
 
     /// Width and height from the IHDR chunk, which the PNG format puts first, right after the
     /// 8-byte signature; nil for anything that is not a PNG.
-    public static func pngSize(_ png: [UInt8]) -> (Int, Int)? {
+    static func pngSize(_ png: [UInt8]) -> (Int, Int)? {
         guard png.count >= 24, png.prefix(8).elementsEqual([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) else { return nil }
         func be32(_ o: Int) -> Int { png[o..<(o + 4)].reduce(0) { $0 << 8 | Int($1) } }
         return (be32(16), be32(20))
