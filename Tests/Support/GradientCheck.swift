@@ -36,4 +36,37 @@ public enum GradientCheck {
         var rng = SplitMix64(seed: seed)
         return (0..<n).map { _ in (2 * rng.nextUniform() - 1) * scale }
     }
+
+    /// A layer bound to its own parameter store and initialised from `seed`.
+    public static func bind(_ layer: Layer, seed: UInt64 = 1) -> ParameterStore {
+        let store = ParameterStore(specs: layer.parameterSpecs)
+        layer.bind(values: store.values.pointer, gradients: store.gradients.pointer)
+        var rng = SplitMix64(seed: seed)
+        layer.initialize(rng: &rng)
+        return store
+    }
+
+    /// A layer's backward against finite differences of L = sum(w * layer(x)) for fixed random
+    /// w: dL/dx (which backward must overwrite: dx starts as garbage) and every parameter's
+    /// gradient (which backward adds into zeroed gradients).
+    public static func checkLayer(_ layer: Layer, batch: Int, seed: UInt64, xScale: Float = 1,
+                                  file: StaticString = #filePath, line: UInt = #line) {
+        let store = bind(layer, seed: seed)
+        let x = FloatBuffer(random(batch * layer.inputSize, seed: seed + 1, scale: xScale))
+        let w = random(batch * layer.outputSize, seed: seed + 2)
+        let y = FloatBuffer(count: batch * layer.outputSize)
+        let dx = FloatBuffer(random(batch * layer.inputSize, seed: seed + 3))
+        func loss() -> Double {
+            layer.forward(x.pointer, y.pointer, batch: batch)
+            return zip(w, y.array).reduce(0) { $0 + Double($1.0) * Double($1.1) }
+        }
+        _ = loss()
+        store.gradients.zero()
+        w.withUnsafeBufferPointer { layer.backward(x.pointer, y.pointer, $0.baseAddress!, dx.pointer, batch: batch) }
+        assertMatches(x.pointer, count: x.count, analytic: dx.array, label: "dx", file: file, line: line, loss)
+        if store.count > 0 {
+            assertMatches(store.values.pointer, count: store.count, analytic: store.gradients.array,
+                          label: "dθ", file: file, line: line, loss)
+        }
+    }
 }

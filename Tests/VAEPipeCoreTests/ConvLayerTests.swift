@@ -5,37 +5,6 @@ import XCTest
 /// The conv layers against finite differences, against direct (un-lowered) loops written here as
 /// the oracle, and against each other (a transposed convolution is a convolution's adjoint).
 final class ConvLayerTests: XCTestCase {
-    /// A layer bound to its own parameter store and initialised from `seed`.
-    func bound(_ layer: Layer, seed: UInt64 = 1) -> ParameterStore {
-        let store = ParameterStore(specs: layer.parameterSpecs)
-        layer.bind(values: store.values.pointer, gradients: store.gradients.pointer)
-        var rng = SplitMix64(seed: seed)
-        layer.initialize(rng: &rng)
-        return store
-    }
-
-    /// Backward against finite differences of L = sum(w * layer(x)) for fixed random w.
-    func checkGradients(_ layer: Layer, batch: Int, seed: UInt64, file: StaticString = #filePath, line: UInt = #line) {
-        let store = bound(layer, seed: seed)
-        let x = FloatBuffer(GradientCheck.random(batch * layer.inputSize, seed: seed + 1))
-        let w = GradientCheck.random(batch * layer.outputSize, seed: seed + 2)
-        let y = FloatBuffer(count: batch * layer.outputSize)
-        let dx = FloatBuffer(GradientCheck.random(batch * layer.inputSize, seed: seed + 3))  // must be overwritten
-        func loss() -> Double {
-            layer.forward(x.pointer, y.pointer, batch: batch)
-            return zip(w, y.array).reduce(0) { $0 + Double($1.0) * Double($1.1) }
-        }
-        _ = loss()
-        store.gradients.zero()
-        w.withUnsafeBufferPointer { layer.backward(x.pointer, y.pointer, $0.baseAddress!, dx.pointer, batch: batch) }
-        GradientCheck.assertMatches(x.pointer, count: x.count, analytic: dx.array, label: "dx",
-                                    file: file, line: line, loss)
-        if store.count > 0 {
-            GradientCheck.assertMatches(store.values.pointer, count: store.count, analytic: store.gradients.array,
-                                        label: "dθ", file: file, line: line, loss)
-        }
-    }
-
     func assertClose(_ a: [Float], _ b: [Float], accuracy: Float = 1e-4, _ label: String,
                      file: StaticString = #filePath, line: UInt = #line) {
         XCTAssertEqual(a.count, b.count, label, file: file, line: line)
@@ -101,40 +70,46 @@ final class ConvLayerTests: XCTestCase {
 
     func testConv2DGradientsMatchFiniteDifferences() {
         for (i, q) in (Self.shapes + Self.convOnlyShapes).enumerated() {
-            checkGradients(Conv2D(inChannels: q.cin, outChannels: q.cout, height: q.h, width: q.w,
+            GradientCheck.checkLayer(Conv2D(inChannels: q.cin, outChannels: q.cout, height: q.h, width: q.w,
                                   kernel: q.k, stride: q.s, padding: q.p), batch: 2, seed: 20 + UInt64(i) * 10)
         }
     }
 
     func testConvTranspose2DGradientsMatchFiniteDifferences() {
         for (i, q) in Self.shapes.enumerated() {
-            checkGradients(ConvTranspose2D(inChannels: q.cin, outChannels: q.cout, height: q.h, width: q.w,
+            GradientCheck.checkLayer(ConvTranspose2D(inChannels: q.cin, outChannels: q.cout, height: q.h, width: q.w,
                                            kernel: q.k, stride: q.s, padding: q.p), batch: 2, seed: 70 + UInt64(i) * 10)
         }
     }
 
     func testZeroPad2DGradientsMatchFiniteDifferences() {
-        checkGradients(ZeroPad2D(channels: 2, height: 5, width: 4, pad: 2), batch: 2, seed: 120)
+        GradientCheck.checkLayer(ZeroPad2D(channels: 2, height: 5, width: 4, pad: 2), batch: 2, seed: 120)
     }
 
     func testCrop2DGradientsMatchFiniteDifferences() {
-        checkGradients(Crop2D(channels: 3, height: 8, width: 6, crop: 1), batch: 2, seed: 130)
+        GradientCheck.checkLayer(Crop2D(channels: 3, height: 8, width: 6, crop: 1), batch: 2, seed: 130)
     }
 
     // MARK: - Known values
+
+    /// The layer's forward on random inputs against `oracle(x, weight, bias)`.
+    func assertForwardMatches(_ layer: Layer, seed: UInt64, _ label: String,
+                              oracle: ([Float], [Float], [Float]) -> [Float]) {
+        let store = GradientCheck.bind(layer, seed: seed)
+        let batch = 3
+        let x = FloatBuffer(GradientCheck.random(batch * layer.inputSize, seed: seed + 10))
+        let y = FloatBuffer(count: batch * layer.outputSize)
+        layer.forward(x.pointer, y.pointer, batch: batch)
+        assertClose(y.array, oracle(x.array, Array(store.values(of: "weight")!), Array(store.values(of: "bias")!)), label)
+    }
 
     func testConv2DMatchesDirectConvolution() {
         for (i, q) in (Self.shapes + Self.convOnlyShapes).enumerated() {
             let layer = Conv2D(inChannels: q.cin, outChannels: q.cout, height: q.h, width: q.w,
                                kernel: q.k, stride: q.s, padding: q.p)
-            let store = bound(layer, seed: 200 + UInt64(i))
-            let batch = 3
-            let x = FloatBuffer(GradientCheck.random(batch * layer.inputSize, seed: 210 + UInt64(i)))
-            let y = FloatBuffer(count: batch * layer.outputSize)
-            layer.forward(x.pointer, y.pointer, batch: batch)
-            let expected = directConvolution(x.array, weight: Array(store.values(of: "weight")!),
-                                             bias: Array(store.values(of: "bias")!), batch: batch, q)
-            assertClose(y.array, expected, "conv shape \(i)")
+            assertForwardMatches(layer, seed: 200 + UInt64(i), "conv shape \(i)") {
+                self.directConvolution($0, weight: $1, bias: $2, batch: 3, q)
+            }
         }
     }
 
@@ -142,14 +117,9 @@ final class ConvLayerTests: XCTestCase {
         for (i, q) in Self.shapes.enumerated() {
             let layer = ConvTranspose2D(inChannels: q.cin, outChannels: q.cout, height: q.h, width: q.w,
                                         kernel: q.k, stride: q.s, padding: q.p)
-            let store = bound(layer, seed: 300 + UInt64(i))
-            let batch = 3
-            let x = FloatBuffer(GradientCheck.random(batch * layer.inputSize, seed: 310 + UInt64(i)))
-            let y = FloatBuffer(count: batch * layer.outputSize)
-            layer.forward(x.pointer, y.pointer, batch: batch)
-            let expected = directTransposedConvolution(x.array, weight: Array(store.values(of: "weight")!),
-                                                       bias: Array(store.values(of: "bias")!), batch: batch, q)
-            assertClose(y.array, expected, "transposed conv shape \(i)")
+            assertForwardMatches(layer, seed: 300 + UInt64(i), "transposed conv shape \(i)") {
+                self.directTransposedConvolution($0, weight: $1, bias: $2, batch: 3, q)
+            }
         }
     }
 
@@ -183,7 +153,7 @@ final class ConvLayerTests: XCTestCase {
                                         height: conv.outputHeight, width: conv.outputWidth,
                                         kernel: q.k, stride: q.s, padding: q.p)
             XCTAssertEqual(convT.outputSize, conv.inputSize, "shape \(i)")
-            let cs = bound(conv, seed: 400 + UInt64(i)), ts = bound(convT, seed: 1)
+            let cs = GradientCheck.bind(conv, seed: 400 + UInt64(i)), ts = GradientCheck.bind(convT, seed: 1)
             let wc = cs.values(of: "weight")!, wt = ts.values(of: "weight")!
             let k = q.k * q.k * q.cin
             for r in 0..<k { for co in 0..<q.cout { wt[co * k + r] = wc[r * q.cout + co] } }
@@ -234,7 +204,7 @@ final class ConvLayerTests: XCTestCase {
     func testInitialisationBoundsFollowPyTorchFanIn() {
         let conv = Conv2D(inChannels: 8, outChannels: 16, height: 8, width: 8)
         let convT = ConvTranspose2D(inChannels: 16, outChannels: 2, height: 4, width: 4)
-        for (store, fanIn) in [(bound(conv), 8 * 16), (bound(convT), 2 * 16)] {
+        for (store, fanIn) in [(GradientCheck.bind(conv), 8 * 16), (GradientCheck.bind(convT), 2 * 16)] {
             let bound = 1 / Float(fanIn).squareRoot()
             let all = Array(store.values.buffer)
             XCTAssertLessThanOrEqual(all.map(abs).max()!, bound)
@@ -248,7 +218,7 @@ final class ConvLayerTests: XCTestCase {
     /// A layer used at batch 4 and then at batch 2 must agree with a fresh layer used at batch 2.
     func checkSmallerBatchAfterLarger(make: () -> Layer, label: String) {
         let used = make(), fresh = make()
-        let usedStore = bound(used, seed: 500), freshStore = bound(fresh, seed: 500)
+        let usedStore = GradientCheck.bind(used, seed: 500), freshStore = GradientCheck.bind(fresh, seed: 500)
         let n = used.inputSize, m = used.outputSize
         let x = FloatBuffer(GradientCheck.random(4 * n, seed: 501))
         let y = FloatBuffer(count: 4 * m), dx = FloatBuffer(count: 4 * n)
@@ -284,7 +254,7 @@ final class ConvLayerTests: XCTestCase {
     /// must not use that cache.
     func testConv2DBackwardForAnEarlierInputDoesNotUseStaleWindows() {
         let layer = Conv2D(inChannels: 2, outChannels: 3, height: 6, width: 6)
-        let store = bound(layer, seed: 600)
+        let store = GradientCheck.bind(layer, seed: 600)
         let a = FloatBuffer(GradientCheck.random(2 * layer.inputSize, seed: 601))
         let b = FloatBuffer(GradientCheck.random(2 * layer.inputSize, seed: 602))
         let y = FloatBuffer(count: 2 * layer.outputSize)

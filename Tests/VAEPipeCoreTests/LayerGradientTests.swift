@@ -4,29 +4,9 @@ import XCTest
 
 /// Every layer's backward against finite differences of L = sum(w * layer(x)) for fixed random w.
 final class LayerGradientTests: XCTestCase {
-    func check(_ layer: Layer, batch: Int, seed: UInt64, xScale: Float = 1) {
-        let store = ParameterStore(specs: layer.parameterSpecs)
-        layer.bind(values: store.values.pointer, gradients: store.gradients.pointer)
-        var rng = SplitMix64(seed: seed)
-        layer.initialize(rng: &rng)
-        let x = FloatBuffer(GradientCheck.random(batch * layer.inputSize, seed: seed + 1, scale: xScale))
-        let w = GradientCheck.random(batch * layer.outputSize, seed: seed + 2)
-        let y = FloatBuffer(count: batch * layer.outputSize)
-        let dx = FloatBuffer(count: batch * layer.inputSize)
-
-        func loss() -> Double {
-            layer.forward(x.pointer, y.pointer, batch: batch)
-            return zip(w, y.array).reduce(0) { $0 + Double($1.0) * Double($1.1) }
-        }
-        _ = loss()
-        store.gradients.zero()
-        w.withUnsafeBufferPointer { layer.backward(x.pointer, y.pointer, $0.baseAddress!, dx.pointer, batch: batch) }
-
-        GradientCheck.assertMatches(x.pointer, count: x.count, analytic: dx.array, label: "dx", loss)
-        if store.count > 0 {
-            GradientCheck.assertMatches(store.values.pointer, count: store.count, analytic: store.gradients.array,
-                                        label: "dθ", loss)
-        }
+    func check(_ layer: Layer, batch: Int, seed: UInt64, xScale: Float = 1,
+               file: StaticString = #filePath, line: UInt = #line) {
+        GradientCheck.checkLayer(layer, batch: batch, seed: seed, xScale: xScale, file: file, line: line)
     }
 
     func testLinearGradientsMatchFiniteDifferences() {

@@ -11,10 +11,7 @@ public final class Conv2D: Layer {
     public var outputSize: Int { outputHeight * outputWidth * outChannels }
 
     private let geometry: ConvGeometry
-    private var w: UnsafeMutablePointer<Float>!
-    private var b: UnsafeMutablePointer<Float>!
-    private var dw: UnsafeMutablePointer<Float>!
-    private var db: UnsafeMutablePointer<Float>!
+    private var p: WeightsAndBias
     private let cols: BatchScratch
     private let dcols: BatchScratch
     /// The input `cols` holds the windows of, so backward can skip redoing forward's im2col.
@@ -35,6 +32,7 @@ public final class Conv2D: Layer {
         geometry = ConvGeometry(height: height, width: width, channels: inChannels,
                                 kernel: kernel, stride: stride, padding: padding,
                                 gridHeight: outH, gridWidth: outW)
+        p = WeightsAndBias(weights: geometry.windowSize * outChannels, outputs: outChannels)
         cols = BatchScratch(perExample: geometry.gridSize * geometry.windowSize)
         dcols = BatchScratch(perExample: geometry.gridSize * geometry.windowSize)
     }
@@ -45,26 +43,19 @@ public final class Conv2D: Layer {
     }
 
     public func bind(values: UnsafeMutablePointer<Float>, gradients: UnsafeMutablePointer<Float>) {
-        let n = geometry.windowSize * outChannels
-        w = values; b = values + n
-        dw = gradients; db = gradients + n
+        p.bind(values: values, gradients: gradients)
     }
 
-    /// PyTorch's nn.Conv2d default (Kaiming-uniform, a = sqrt 5): W and b ~ U(-1/sqrt(fan_in),
-    /// 1/sqrt(fan_in)) with fan_in = Cin * k * k, so our runs stay comparable with the reference.
-    public func initialize(rng: inout SplitMix64) {
-        let bound = 1 / Float(geometry.windowSize).squareRoot()
-        for i in 0..<(geometry.windowSize * outChannels) { w[i] = (2 * rng.nextUniform() - 1) * bound }
-        for i in 0..<outChannels { b[i] = (2 * rng.nextUniform() - 1) * bound }
-    }
+    /// As PyTorch's nn.Conv2d, with fan_in = Cin * k * k.
+    public func initialize(rng: inout SplitMix64) { p.initialize(fanIn: geometry.windowSize, rng: &rng) }
 
     public func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, batch: Int) {
         let rows = batch * geometry.gridSize, n = outChannels
         let c = cols.pointer(batch: batch)
         Im2Col.im2col(x, batch: batch, geometry, into: c)
         colsSource = (x, batch)
-        for r in 0..<rows { (y + r * n).update(from: b, count: n) }
-        BLAS.gemm(m: rows, n: n, k: geometry.windowSize, a: c, b: w, beta: 1, c: y)
+        p.fillRowsWithBias(y, rows: rows)
+        BLAS.gemm(m: rows, n: n, k: geometry.windowSize, a: c, b: p.w, beta: 1, c: y)
     }
 
     public func backward(
@@ -80,14 +71,11 @@ public final class Conv2D: Layer {
             colsSource = (x, batch)
         }
         // dW += cols^T dy ; db += column sums of dy ; dcols = dy W^T, scattered back into dx
-        BLAS.gemm(transA: true, m: k, n: n, k: rows, a: c, b: dy, beta: 1, c: dw)
-        for r in 0..<rows {
-            let row = dy + r * n
-            for j in 0..<n { db[j] += row[j] }
-        }
+        BLAS.gemm(transA: true, m: k, n: n, k: rows, a: c, b: dy, beta: 1, c: p.dw)
+        p.accumulateBiasGradient(dy, rows: rows)
         guard let dx else { return }
         let d = dcols.pointer(batch: batch)
-        BLAS.gemm(transB: true, m: rows, n: k, k: n, a: dy, b: w, c: d)
+        BLAS.gemm(transB: true, m: rows, n: k, k: n, a: dy, b: p.w, c: d)
         dx.update(repeating: 0, count: batch * inputSize)
         Im2Col.col2im(d, batch: batch, geometry, addingInto: dx)
     }

@@ -13,10 +13,7 @@ public final class ConvTranspose2D: Layer {
 
     /// The output image, with one window per input pixel.
     private let geometry: ConvGeometry
-    private var w: UnsafeMutablePointer<Float>!
-    private var b: UnsafeMutablePointer<Float>!
-    private var dw: UnsafeMutablePointer<Float>!
-    private var db: UnsafeMutablePointer<Float>!
+    private var p: WeightsAndBias
     /// cols in forward, dcols in backward: neither outlives its call, so they share one buffer.
     private let cols: BatchScratch
 
@@ -35,6 +32,7 @@ public final class ConvTranspose2D: Layer {
         geometry = ConvGeometry(height: outH, width: outW, channels: outChannels,
                                 kernel: kernel, stride: stride, padding: padding,
                                 gridHeight: height, gridWidth: width)
+        p = WeightsAndBias(weights: inChannels * geometry.windowSize, outputs: outChannels)
         cols = BatchScratch(perExample: geometry.gridSize * geometry.windowSize)
     }
 
@@ -44,29 +42,19 @@ public final class ConvTranspose2D: Layer {
     }
 
     public func bind(values: UnsafeMutablePointer<Float>, gradients: UnsafeMutablePointer<Float>) {
-        let n = inChannels * geometry.windowSize
-        w = values; b = values + n
-        dw = gradients; db = gradients + n
+        p.bind(values: values, gradients: gradients)
     }
 
-    /// PyTorch's nn.ConvTranspose2d default: U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for W and b,
-    /// where PyTorch takes fan_in from the weight's second axis, i.e. Cout * k * k, not Cin.
-    public func initialize(rng: inout SplitMix64) {
-        let bound = 1 / Float(geometry.windowSize).squareRoot()
-        for i in 0..<(inChannels * geometry.windowSize) { w[i] = (2 * rng.nextUniform() - 1) * bound }
-        for i in 0..<outChannels { b[i] = (2 * rng.nextUniform() - 1) * bound }
-    }
+    /// As PyTorch's nn.ConvTranspose2d, which takes fan_in from the weight's second axis:
+    /// Cout * k * k, not Cin.
+    public func initialize(rng: inout SplitMix64) { p.initialize(fanIn: geometry.windowSize, rng: &rng) }
 
     public func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, batch: Int) {
-        let rows = batch * geometry.gridSize, n = outChannels
+        let rows = batch * geometry.gridSize
         let c = cols.pointer(batch: batch)
-        BLAS.gemm(m: rows, n: geometry.windowSize, k: inChannels, a: x, b: w, c: c)
+        BLAS.gemm(m: rows, n: geometry.windowSize, k: inChannels, a: x, b: p.w, c: c)
         // Starting y at the bias makes col2im's scatter-add the whole rest of the forward.
-        var out = y
-        for _ in 0..<(batch * outputHeight * outputWidth) {
-            for j in 0..<n { out[j] = b[j] }
-            out += n
-        }
+        p.fillRowsWithBias(y, rows: batch * outputHeight * outputWidth)
         Im2Col.col2im(c, batch: batch, geometry, addingInto: y)
     }
 
@@ -74,18 +62,14 @@ public final class ConvTranspose2D: Layer {
         _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ dy: UnsafePointer<Float>,
         _ dx: UnsafeMutablePointer<Float>?, batch: Int
     ) {
-        let rows = batch * geometry.gridSize, n = outChannels, k = geometry.windowSize
+        let rows = batch * geometry.gridSize, k = geometry.windowSize
         // db += column sums of dy ; dcols = im2col(dy) ; dW += x^T dcols ; dx = dcols W^T
-        var g = dy
-        for _ in 0..<(batch * outputHeight * outputWidth) {
-            for j in 0..<n { db[j] += g[j] }
-            g += n
-        }
+        p.accumulateBiasGradient(dy, rows: batch * outputHeight * outputWidth)
         let d = cols.pointer(batch: batch)
         Im2Col.im2col(dy, batch: batch, geometry, into: d)
-        BLAS.gemm(transA: true, m: inChannels, n: k, k: rows, a: x, b: d, beta: 1, c: dw)
+        BLAS.gemm(transA: true, m: inChannels, n: k, k: rows, a: x, b: d, beta: 1, c: p.dw)
         if let dx {
-            BLAS.gemm(transB: true, m: rows, n: inChannels, k: k, a: d, b: w, c: dx)
+            BLAS.gemm(transB: true, m: rows, n: inChannels, k: k, a: d, b: p.w, c: dx)
         }
     }
 }

@@ -14,6 +14,15 @@ struct ConvGeometry {
     var windowSize: Int { kernel * kernel * channels }
     var imageSize: Int { height * width * channels }
     var gridSize: Int { gridHeight * gridWidth }
+
+    /// The window at grid point (gy, gx): its top-left corner (y0, x0) in image coordinates,
+    /// which may lie in the padding, and the kernel rows and columns that land inside the image.
+    @inline(__always)
+    func window(_ gy: Int, _ gx: Int) -> (y0: Int, x0: Int, ky: Range<Int>, kx: Range<Int>) {
+        let y0 = gy * stride - padding, x0 = gx * stride - padding
+        return (y0, x0, max(0, -y0)..<max(max(0, -y0), min(kernel, height - y0)),
+                max(0, -x0)..<max(max(0, -x0), min(kernel, width - x0)))
+    }
 }
 
 enum Im2Col {
@@ -28,35 +37,27 @@ enum Im2Col {
         for b in 0..<batch {
             let image = images + b * g.imageSize
             for gy in 0..<g.gridHeight {
-                let y0 = gy * g.stride - g.padding
-                let kyLo = max(0, -y0), kyHi = min(k, g.height - y0)
                 for gx in 0..<g.gridWidth {
-                    let x0 = gx * g.stride - g.padding
-                    let kxLo = max(0, -x0), kxHi = min(k, g.width - x0)
-                    if kyLo == 0 && kyHi == k && kxLo == 0 && kxHi == k {
+                    defer { row += g.windowSize }
+                    let (y0, x0, ky, kx) = g.window(gy, gx)
+                    if ky.count == k && kx.count == k {
                         // Most windows lie wholly inside the image: k straight copies, no edges.
                         var src = image + (y0 * g.width + x0) * c
-                        for ky in 0..<k { copy(src, to: row + ky * span, count: span); src += imageRow }
-                        row += g.windowSize
+                        for r in 0..<k { copy(src, to: row + r * span, count: span); src += imageRow }
                         continue
                     }
-                    if kyLo >= kyHi || kxLo >= kxHi {
-                        zero(row, count: g.windowSize)
-                        row += g.windowSize
-                        continue
-                    }
-                    if kyLo > 0 { zero(row, count: kyLo * span) }
-                    let head = kxLo * c, run = (kxHi - kxLo) * c, tail = (k - kxHi) * c
-                    var src = image + ((y0 + kyLo) * g.width + x0 + kxLo) * c
-                    var dst = row + kyLo * span
-                    for _ in kyLo..<kyHi {
+                    if ky.isEmpty || kx.isEmpty { zero(row, count: g.windowSize); continue }
+                    if ky.lowerBound > 0 { zero(row, count: ky.lowerBound * span) }
+                    let head = kx.lowerBound * c, run = kx.count * c, tail = (k - kx.upperBound) * c
+                    var src = image + ((y0 + ky.lowerBound) * g.width + x0 + kx.lowerBound) * c
+                    var dst = row + ky.lowerBound * span
+                    for _ in ky {
                         if head > 0 { zero(dst, count: head) }
                         copy(src, to: dst + head, count: run)
                         if tail > 0 { zero(dst + head + run, count: tail) }
                         src += imageRow; dst += span
                     }
-                    if kyHi < k { zero(row + kyHi * span, count: (k - kyHi) * span) }
-                    row += g.windowSize
+                    if ky.upperBound < k { zero(row + ky.upperBound * span, count: (k - ky.upperBound) * span) }
                 }
             }
         }
@@ -73,21 +74,16 @@ enum Im2Col {
         for b in 0..<batch {
             let image = images + b * g.imageSize
             for gy in 0..<g.gridHeight {
-                let y0 = gy * g.stride - g.padding
-                let kyLo = max(0, -y0), kyHi = min(k, g.height - y0)
                 for gx in 0..<g.gridWidth {
-                    let x0 = gx * g.stride - g.padding
-                    let kxLo = max(0, -x0), kxHi = min(k, g.width - x0)
-                    let run = (kxHi - kxLo) * c
-                    if run > 0 && kyLo < kyHi {
-                        var src = row + kyLo * span + kxLo * c
-                        var dst = image + ((y0 + kyLo) * g.width + x0 + kxLo) * c
-                        for _ in kyLo..<kyHi {
-                            add(src, into: dst, count: run)
-                            src += span; dst += imageRow
-                        }
+                    defer { row += g.windowSize }
+                    let (y0, x0, ky, kx) = g.window(gy, gx)
+                    guard !ky.isEmpty && !kx.isEmpty else { continue }
+                    var src = row + ky.lowerBound * span + kx.lowerBound * c
+                    var dst = image + ((y0 + ky.lowerBound) * g.width + x0 + kx.lowerBound) * c
+                    for _ in ky {
+                        add(src, into: dst, count: kx.count * c)
+                        src += span; dst += imageRow
                     }
-                    row += g.windowSize
                 }
             }
         }

@@ -2,14 +2,12 @@
 public final class Linear: Layer {
     public let inputSize: Int
     public let outputSize: Int
-    private var w: UnsafeMutablePointer<Float>!
-    private var b: UnsafeMutablePointer<Float>!
-    private var dw: UnsafeMutablePointer<Float>!
-    private var db: UnsafeMutablePointer<Float>!
+    private var p: WeightsAndBias
 
     public init(_ inputSize: Int, _ outputSize: Int) {
         self.inputSize = inputSize
         self.outputSize = outputSize
+        p = WeightsAndBias(weights: inputSize * outputSize, outputs: outputSize)
     }
 
     public var parameterSpecs: [ParameterSpec] {
@@ -18,22 +16,14 @@ public final class Linear: Layer {
     }
 
     public func bind(values: UnsafeMutablePointer<Float>, gradients: UnsafeMutablePointer<Float>) {
-        w = values; b = values + inputSize * outputSize
-        dw = gradients; db = gradients + inputSize * outputSize
+        p.bind(values: values, gradients: gradients)
     }
 
-    /// PyTorch's default for nn.Linear (Kaiming-uniform with a = sqrt 5): W and b ~ U(-1/sqrt(in), 1/sqrt(in)).
-    /// Matching it keeps our numbers comparable with the reference run.
-    public func initialize(rng: inout SplitMix64) {
-        let bound = 1 / Float(inputSize).squareRoot()
-        for i in 0..<(inputSize * outputSize) { w[i] = (2 * rng.nextUniform() - 1) * bound }
-        for i in 0..<outputSize { b[i] = (2 * rng.nextUniform() - 1) * bound }
-    }
+    public func initialize(rng: inout SplitMix64) { p.initialize(fanIn: inputSize, rng: &rng) }
 
     public func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, batch: Int) {
-        let n = outputSize
-        for r in 0..<batch { (y + r * n).update(from: b, count: n) }
-        BLAS.gemm(m: batch, n: n, k: inputSize, a: x, b: w, beta: 1, c: y)
+        p.fillRowsWithBias(y, rows: batch)
+        BLAS.gemm(m: batch, n: outputSize, k: inputSize, a: x, b: p.w, beta: 1, c: y)
     }
 
     public func backward(
@@ -42,13 +32,10 @@ public final class Linear: Layer {
     ) {
         let n = outputSize
         // dW += x^T dy ; db += column sums of dy ; dx = dy W^T
-        BLAS.gemm(transA: true, m: inputSize, n: n, k: batch, a: x, b: dy, beta: 1, c: dw)
-        for r in 0..<batch {
-            let row = dy + r * n
-            for j in 0..<n { db[j] += row[j] }
-        }
+        BLAS.gemm(transA: true, m: inputSize, n: n, k: batch, a: x, b: dy, beta: 1, c: p.dw)
+        p.accumulateBiasGradient(dy, rows: batch)
         if let dx {
-            BLAS.gemm(transB: true, m: batch, n: inputSize, k: n, a: dy, b: w, c: dx)
+            BLAS.gemm(transB: true, m: batch, n: inputSize, k: n, a: dy, b: p.w, c: dx)
         }
     }
 }

@@ -1,0 +1,38 @@
+/// The parameters every layer with weights has here: W (count `weights`) followed by one bias
+/// per output channel in the layer's slice, and the three things done to the bias the same way
+/// in Linear, Conv2D and ConvTranspose2D.
+struct WeightsAndBias {
+    let weights: Int, outputs: Int
+    private(set) var w: UnsafeMutablePointer<Float>!
+    private(set) var b: UnsafeMutablePointer<Float>!
+    private(set) var dw: UnsafeMutablePointer<Float>!
+    private(set) var db: UnsafeMutablePointer<Float>!
+
+    init(weights: Int, outputs: Int) { self.weights = weights; self.outputs = outputs }
+
+    mutating func bind(values: UnsafeMutablePointer<Float>, gradients: UnsafeMutablePointer<Float>) {
+        w = values; b = values + weights
+        dw = gradients; db = gradients + weights
+    }
+
+    /// PyTorch's default for its layers (Kaiming-uniform with a = sqrt 5): W and b ~
+    /// U(-1/sqrt(fan_in), 1/sqrt(fan_in)). Matching it keeps our runs comparable with the reference.
+    func initialize(fanIn: Int, rng: inout SplitMix64) {
+        let bound = 1 / Float(fanIn).squareRoot()
+        for i in 0..<weights { w[i] = (2 * rng.nextUniform() - 1) * bound }
+        for i in 0..<outputs { b[i] = (2 * rng.nextUniform() - 1) * bound }
+    }
+
+    /// Every one of `rows` output rows [rows x outputs] set to the bias (a GEMM then adds onto it).
+    func fillRowsWithBias(_ y: UnsafeMutablePointer<Float>, rows: Int) {
+        for r in 0..<rows { (y + r * outputs).update(from: b, count: outputs) }
+    }
+
+    /// db += column sums of dy [rows x outputs].
+    func accumulateBiasGradient(_ dy: UnsafePointer<Float>, rows: Int) {
+        for r in 0..<rows {
+            let row = dy + r * outputs
+            for j in 0..<outputs { db[j] += row[j] }
+        }
+    }
+}
