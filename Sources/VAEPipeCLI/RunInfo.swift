@@ -27,8 +27,9 @@ struct RunInfo {
                        started: json["started"] as? String ?? "", resumed: json["resumed"] as? [String] ?? [])
     }
 
+    /// Writes run.json and returns its contents as (name, value) rows for the report.
     static func write(for command: Train, dataset d: Dataset, config: ModelConfig,
-                      fingerprint: RunFingerprint.Value, previous: RunInfo?, to dir: String) throws {
+                      fingerprint: RunFingerprint.Value, previous: RunInfo?, to dir: String) throws -> [(name: String, value: String)] {
         let now = ISO8601DateFormatter().string(from: Date())
         let arguments = replacingEpochs(previous?.arguments ?? absolutized(Array(CommandLine.arguments.drop { $0 != "train" }.dropFirst())),
                                         with: command.epochs)
@@ -49,13 +50,11 @@ struct RunInfo {
         ]
         let data = try JSONSerialization.data(withJSONObject: info, options: [.prettyPrinted, .sortedKeys])
         try AtomicFile.write(data, to: dir.appendingPath(fileName))
+        return settings(info)
     }
 
-    /// The run's settings as (name, value) rows for the report, from run.json as written.
-    static func settings(_ dir: String) throws -> [(name: String, value: String)] {
-        let path = dir.appendingPath(fileName)
-        guard let data = FileManager.default.contents(atPath: path),
-              let json = try JSONSerialization.jsonObject(with: data) as? [String: Any] else { return [] }
+    /// The run's settings as (name, value) rows: the options, then what describes the data and run.
+    static func settings(_ json: [String: Any]) -> [(name: String, value: String)] {
         func text(_ v: Any) -> String {
             if let s = v as? String { return s }
             if let d = try? JSONSerialization.data(withJSONObject: v, options: [.sortedKeys, .fragmentsAllowed]) {

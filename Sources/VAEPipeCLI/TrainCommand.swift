@@ -146,7 +146,7 @@ struct Train: ParsableCommand {
         if let checkpoint { try trainer.restore(from: checkpoint, path: run.checkpointPath) }
 
         try run.writeSkipped(dataset.skipped)
-        try RunInfo.write(for: self, dataset: dataset, config: config, fingerprint: fingerprint,
+        let settings = try RunInfo.write(for: self, dataset: dataset, config: config, fingerprint: fingerprint,
                           previous: previous, to: out)
         console.info("model: \(describe(config)), \(model.parameters.count) parameters, head \(headType.id)",
                      event: "model", ["architecture": config.architecture, "parameters": model.parameters.count])
@@ -166,7 +166,6 @@ struct Train: ParsableCommand {
         }
 
         try run.openTensorBoard(resumingAt: checkpoint == nil ? nil : start.epoch)
-        let settings = try RunInfo.settings(out)
         StopSignal.install()
         while trainer.state.epoch <= epochs {
             let report: EpochReport?
