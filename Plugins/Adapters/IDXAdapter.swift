@@ -18,8 +18,9 @@ public enum IDXAdapter: DatasetAdapter {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else { throw VAEPipeError.missingPath(path) }
         guard isDir.boolValue else {
-            let train = try images(path).prefix(options.limit)
-            return Dataset(source: path, adapterID: id, train: train)
+            var dataset = Dataset(source: path, adapterID: id, train: try images(path).prefix(options.limit))
+            dataset.files = [path]
+            return dataset
         }
         guard let trainPath = find(path, "train", "images-idx3-ubyte") else {
             throw VAEPipeError.badFile(path: path, reason: "no train-images-idx3-ubyte[.gz] in this directory")
@@ -30,7 +31,10 @@ public enum IDXAdapter: DatasetAdapter {
         if let test, test.shape != train.shape {
             throw VAEPipeError.badFile(path: path, reason: "train images are \(train.shape) but test images are \(test.shape)")
         }
-        return Dataset(source: path, adapterID: id, train: train, test: test)
+        var dataset = Dataset(source: path, adapterID: id, train: train, test: test)
+        dataset.files = [trainPath, find(path, "train", "labels-idx1-ubyte"), find(path, "t10k", "images-idx3-ubyte"),
+                         find(path, "t10k", "labels-idx1-ubyte")].compactMap { $0 }
+        return dataset
     }
 
     static func find(_ dir: String, _ split: String, _ kind: String) -> String? {

@@ -40,7 +40,8 @@ public enum ImageFolderAdapter: DatasetAdapter {
             if !FileManager.default.fileExists(atPath: path, isDirectory: &isDir) { throw VAEPipeError.missingPath(path) }
             throw VAEPipeError.badFile(path: path, reason: "not a directory of images")
         }
-        let (files, skipped) = try readHeaders(listCandidates(path), options: options)
+        let candidates = listCandidates(path)
+        let (files, skipped) = try readHeaders(candidates, options: options)
         guard !files.isEmpty else {
             throw VAEPipeError.noUsableImages(path: path, skipped: skipped.count, examples: skipped)
         }
@@ -63,6 +64,7 @@ public enum ImageFolderAdapter: DatasetAdapter {
             dataset.notes = ["streaming: every epoch decodes its images again on \(stream.workers) worker(s) (\(why))"]
             dataset.inventory = FolderInventory.lines(files)
         }
+        dataset.files = candidates
         return dataset
     }
 

@@ -1,8 +1,9 @@
 import Foundation
+import VAEPipeCore
 
-/// A fingerprint of the files under a data path: FNV-1a (64-bit) over each file's relative
-/// path and size, in sorted order. Cheap (a directory walk, no reading), stable under copies,
-/// and it changes when files are added, removed, renamed or resized.
+/// A fingerprint of the files a dataset was read from (the adapter's own list): FNV-1a (64-bit)
+/// over each file's path relative to the data path and its size. Cheap (a stat per file, no
+/// reading), stable under copies, and it changes when files are added, removed, renamed or resized.
 enum RunFingerprint {
     struct Value: Equatable {
         var hash: UInt64
@@ -11,28 +12,18 @@ enum RunFingerprint {
         var text: String { String(format: "fnv1a64:%016llx", hash) }
     }
 
-    static func compute(_ path: String) -> Value {
+    static func compute(_ dataset: Dataset) -> Value {
         var hash: UInt64 = 0xCBF2_9CE4_8422_2325
         func mix(_ s: String) { for b in s.utf8 { hash = (hash ^ UInt64(b)) &* 0x0000_0100_0000_01B3 } }
-        var files = 0, bytes = 0
-        let fm = FileManager.default
-        var isDir: ObjCBool = false
-        guard fm.fileExists(atPath: path, isDirectory: &isDir) else { return Value(hash: hash, files: 0, bytes: 0) }
-        let entries: [String]
-        if isDir.boolValue {
-            entries = ((fm.enumerator(atPath: path)?.allObjects as? [String]) ?? []).sorted()
-        } else {
-            entries = [""]
-        }
-        for rel in entries where !rel.split(separator: "/").contains(where: { $0.hasPrefix(".") }) {
-            let full = rel.isEmpty ? path : (path as NSString).appendingPathComponent(rel)
-            guard let attrs = try? fm.attributesOfItem(atPath: full),
-                  attrs[.type] as? FileAttributeType == .typeRegular else { continue }
-            let size = (attrs[.size] as? NSNumber)?.intValue ?? 0
-            mix(rel.isEmpty ? (path as NSString).lastPathComponent : rel)
+        let root = dataset.source.hasSuffix("/") ? dataset.source : dataset.source + "/"
+        var bytes = 0
+        for path in dataset.files {
+            var info = stat()
+            let size = stat(path, &info) == 0 ? Int(info.st_size) : -1
+            mix(path.hasPrefix(root) ? String(path.dropFirst(root.count)) : (path as NSString).lastPathComponent)
             mix("\t\(size)\n")
-            files += 1; bytes += size
+            bytes += max(size, 0)
         }
-        return Value(hash: hash, files: files, bytes: bytes)
+        return Value(hash: hash, files: dataset.files.count, bytes: bytes)
     }
 }

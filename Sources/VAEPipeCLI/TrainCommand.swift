@@ -118,7 +118,7 @@ struct Train: ParsableCommand {
                       "shape": "\(dataset.shape)", "skipped_files": dataset.skipped.count])
 
         let run = try RunWriter(directory: out, console: console)
-        let fingerprint = RunFingerprint.compute(dataOptions.path)
+        let fingerprint = RunFingerprint.compute(dataset)
         var previous: RunInfo?
         var checkpoint: Checkpoint?
         if resume != nil {

@@ -32,6 +32,8 @@ public struct Dataset: Sendable {
         self.classNames = classNames; self.skipped = skipped
     }
 
+    /// Every file the adapter looked at (skipped ones too), for the fingerprint in run.json.
+    public var files: [String] = []
     /// What an adapter found, for `vaepipe inspect`: ("formats", "JPEG 12, PNG 3"), ...
     public var inventory: [(label: String, text: String)] = []
     /// How the data is held (in memory, streamed), printed under the data line.
