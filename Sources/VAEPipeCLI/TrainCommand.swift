@@ -141,7 +141,7 @@ struct Train: ParsableCommand {
         let model = VAE(config: config, head: head, capacity: batch)
         model.initialize(seed: seed)
         var options = TrainOptions()
-        options.epochs = epochs; options.batchSize = batch; options.learningRate = lr; options.seed = seed
+        options.batchSize = batch; options.learningRate = lr; options.seed = seed
         let trainer = Trainer(model: model, train: dataset.train, test: dataset.test, options: options)
         if let checkpoint { try trainer.restore(from: checkpoint, path: run.checkpointPath) }
 

@@ -1,7 +1,6 @@
 import Foundation
 
 public struct TrainOptions: Sendable {
-    public var epochs: Int = 10
     public var batchSize: Int = 128
     public var learningRate: Float = 1e-3
     public var seed: UInt64 = 1
