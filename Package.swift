@@ -12,8 +12,6 @@ let package = Package(
     ],
     targets: [
         // MARK: - C libraries (system) and the one C shim
-        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
-                       providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
                        providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng",
@@ -24,8 +22,13 @@ let package = Package(
         // turned into a return code plus a message that Swift reads.
         .target(name: "CImageShim", dependencies: ["CPNG", "CJPEG"], path: "Sources/CImageShim"),
 
+        // The compute kernels: a GEMM compiled for each instruction set and chosen by CPUID at
+        // run time, and the one thread pool every parallel loop runs on.
+        .target(name: "CKernels", path: "Sources/CKernels", exclude: ["gemm_kernel.inc"],
+                cSettings: [.unsafeFlags(["-O3", "-ffp-contract=fast"])]),
+
         // MARK: - Core: tensors, layers, model, loss, optimizer, batcher, plugin protocols
-        .target(name: "VAEPipeCore", dependencies: ["CBLAS"], path: "Sources/VAEPipeCore"),
+        .target(name: "VAEPipeCore", dependencies: ["CKernels"], path: "Sources/VAEPipeCore"),
 
         // MARK: - Pipeline plugins. Ordinary library targets that live in Plugins/ with an
         //         explicit path; they are NOT SwiftPM package plugins (see Plugins/README.md).

@@ -46,8 +46,8 @@ private final class Rows: HeadRows, RangeKernel {
             var acc = V(), i = 0
             while i + 8 <= dimension {
                 let li = VectorMath.load(l + i), xi = VectorMath.load(x + i)
-                let e = VectorMath.exp(pointwiseMin(li, -li))  // exp(-|l|)
-                acc += pointwiseMax(li, V()) + VectorMath.log1pUnit(e) - xi * li
+                let e = VectorMath.exp(VectorMath.min(li, -li))  // exp(-|l|)
+                acc += VectorMath.max(li, V()) + VectorMath.log1pUnit(e) - xi * li
                 if let g {
                     // sigmoid from the same exp: 1/(1+e) for l >= 0, e/(1+e) otherwise.
                     let sig = V(repeating: 1).replacing(with: e, where: li .< 0) / (1 + e)

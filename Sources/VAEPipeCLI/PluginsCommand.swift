@@ -1,12 +1,14 @@
 import Foundation
 import ArgumentParser
 import VAEPipeBuiltinPlugins
+import VAEPipeCore
 
 struct Plugins: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "List the registered dataset adapters, likelihood heads and exporters.")
 
     func run() throws {
         let r = BuiltinPlugins.registry()
+        print("compute: \(Backend.summary) on \(Backend.cpuName) (`vaepipe doctor` measures it)")
         func section(_ title: String, _ rows: [(String, String)]) {
             print(title)
             let width = rows.map(\.0.count).max() ?? 0

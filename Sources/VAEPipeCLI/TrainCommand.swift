@@ -148,8 +148,10 @@ struct Train: ParsableCommand {
         try run.writeSkipped(dataset.skipped)
         let settings = try RunInfo.write(for: self, dataset: dataset, config: config, fingerprint: fingerprint,
                           previous: previous, to: out)
-        console.info("model: \(describe(config)), \(model.parameters.count) parameters, head \(headType.id)",
-                     event: "model", ["architecture": config.architecture, "parameters": model.parameters.count])
+        console.info("model: \(describe(config)), \(model.parameters.count) parameters, head \(headType.id); compute: \(Backend.summary)",
+                     event: "model", ["architecture": config.architecture, "parameters": model.parameters.count,
+                                      "isa": Backend.isa.name, "threads": Backend.threads])
+        if let warning = Backend.warning { console.info("warning: \(warning)", event: "warning", ["message": warning]) }
 
         // From here on the directory always holds a checkpoint to resume from, even if the
         // process is killed before the first epoch ends.

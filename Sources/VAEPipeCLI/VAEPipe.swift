@@ -11,7 +11,7 @@ struct VAEPipe: ParsableCommand {
             run directory with the checkpoint, per-epoch metrics and three PNG galleries.
             """,
         version: VAEPipeVersion.current,
-        subcommands: [Train.self, Sample.self, Reconstruct.self, Traverse.self, Evaluate.self, Encode.self, Inspect.self, Plugins.self])
+        subcommands: [Train.self, Sample.self, Reconstruct.self, Traverse.self, Evaluate.self, Encode.self, Inspect.self, Plugins.self, Doctor.self])
 }
 
 extension String {

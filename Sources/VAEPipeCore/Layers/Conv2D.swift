@@ -54,8 +54,7 @@ public final class Conv2D: Layer {
         let c = cols.pointer(batch: batch)
         Im2Col.im2col(x, batch: batch, geometry, into: c)
         colsSource = (x, batch)
-        p.fillRowsWithBias(y, rows: rows)
-        BLAS.gemm(m: rows, n: n, k: geometry.windowSize, a: c, b: p.w, beta: 1, c: y)
+        GEMM.multiply(m: rows, n: n, k: geometry.windowSize, a: c, b: p.w, bias: p.b, c: y)
     }
 
     public func backward(
@@ -71,11 +70,11 @@ public final class Conv2D: Layer {
             colsSource = (x, batch)
         }
         // dW += cols^T dy ; db += column sums of dy ; dcols = dy W^T, scattered back into dx
-        BLAS.gemm(transA: true, m: k, n: n, k: rows, a: c, b: dy, beta: 1, c: p.dw)
+        GEMM.multiply(transA: true, m: k, n: n, k: rows, a: c, b: dy, beta: 1, c: p.dw)
         p.accumulateBiasGradient(dy, rows: rows)
         guard let dx else { return }
         let d = dcols.pointer(batch: batch)
-        BLAS.gemm(transB: true, m: rows, n: k, k: n, a: dy, b: p.w, c: d)
+        GEMM.multiply(transB: true, m: rows, n: k, k: n, a: dy, b: p.w, c: d)
         dx.update(repeating: 0, count: batch * inputSize)
         Im2Col.col2im(d, batch: batch, geometry, addingInto: dx)
     }

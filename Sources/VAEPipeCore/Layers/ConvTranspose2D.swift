@@ -52,7 +52,7 @@ public final class ConvTranspose2D: Layer {
     public func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, batch: Int) {
         let rows = batch * geometry.gridSize
         let c = cols.pointer(batch: batch)
-        BLAS.gemm(m: rows, n: geometry.windowSize, k: inChannels, a: x, b: p.w, c: c)
+        GEMM.multiply(m: rows, n: geometry.windowSize, k: inChannels, a: x, b: p.w, c: c)
         // Starting y at the bias makes col2im's scatter-add the whole rest of the forward.
         p.fillRowsWithBias(y, rows: batch * outputHeight * outputWidth)
         Im2Col.col2im(c, batch: batch, geometry, addingInto: y)
@@ -67,9 +67,9 @@ public final class ConvTranspose2D: Layer {
         p.accumulateBiasGradient(dy, rows: batch * outputHeight * outputWidth)
         let d = cols.pointer(batch: batch)
         Im2Col.im2col(dy, batch: batch, geometry, into: d)
-        BLAS.gemm(transA: true, m: inChannels, n: k, k: rows, a: x, b: d, beta: 1, c: p.dw)
+        GEMM.multiply(transA: true, m: inChannels, n: k, k: rows, a: x, b: d, beta: 1, c: p.dw)
         if let dx {
-            BLAS.gemm(transB: true, m: rows, n: inChannels, k: k, a: d, b: p.w, c: dx)
+            GEMM.multiply(transB: true, m: rows, n: inChannels, k: k, a: d, b: p.w, c: dx)
         }
     }
 }

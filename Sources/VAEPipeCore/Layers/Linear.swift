@@ -22,8 +22,7 @@ public final class Linear: Layer {
     public func initialize(rng: inout SplitMix64) { p.initialize(fanIn: inputSize, rng: &rng) }
 
     public func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, batch: Int) {
-        p.fillRowsWithBias(y, rows: batch)
-        BLAS.gemm(m: batch, n: outputSize, k: inputSize, a: x, b: p.w, beta: 1, c: y)
+        GEMM.multiply(m: batch, n: outputSize, k: inputSize, a: x, b: p.w, bias: p.b, c: y)
     }
 
     public func backward(
@@ -32,10 +31,10 @@ public final class Linear: Layer {
     ) {
         let n = outputSize
         // dW += x^T dy ; db += column sums of dy ; dx = dy W^T
-        BLAS.gemm(transA: true, m: inputSize, n: n, k: batch, a: x, b: dy, beta: 1, c: p.dw)
+        GEMM.multiply(transA: true, m: inputSize, n: n, k: batch, a: x, b: dy, beta: 1, c: p.dw)
         p.accumulateBiasGradient(dy, rows: batch)
         if let dx {
-            BLAS.gemm(transB: true, m: batch, n: inputSize, k: n, a: dy, b: p.w, c: dx)
+            GEMM.multiply(transB: true, m: batch, n: inputSize, k: n, a: dy, b: p.w, c: dx)
         }
     }
 }

@@ -5,7 +5,10 @@ public final class ReLU: Layer {
     public init(_ size: Int) { inputSize = size }
 
     public func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, batch: Int) {
-        for i in 0..<(batch * inputSize) { y[i] = max(x[i], 0) }
+        let n = batch * inputSize
+        var i = 0
+        while i + 8 <= n { VectorMath.store(VectorMath.max(VectorMath.load(x + i), .zero), y + i); i += 8 }
+        for i in i..<n { y[i] = max(x[i], 0) }
     }
 
     public func backward(
@@ -13,6 +16,12 @@ public final class ReLU: Layer {
         _ dx: UnsafeMutablePointer<Float>?, batch: Int
     ) {
         guard let dx else { return }
-        for i in 0..<(batch * inputSize) { dx[i] = y[i] > 0 ? dy[i] : 0 }
+        let n = batch * inputSize
+        var i = 0
+        while i + 8 <= n {
+            VectorMath.store(VectorMath.load(dy + i).replacing(with: 0, where: VectorMath.load(y + i) .<= 0), dx + i)
+            i += 8
+        }
+        for i in i..<n { dx[i] = y[i] > 0 ? dy[i] : 0 }
     }
 }

@@ -30,9 +30,17 @@ struct WeightsAndBias {
 
     /// db += column sums of dy [rows x outputs].
     func accumulateBiasGradient(_ dy: UnsafePointer<Float>, rows: Int) {
-        for r in 0..<rows {
-            let row = dy + r * outputs
-            for j in 0..<outputs { db[j] += row[j] }
+        var j = 0
+        while j + 8 <= outputs {
+            var sum = VectorMath.load(db + j)
+            for r in 0..<rows { sum += VectorMath.load(dy + r * outputs + j) }
+            VectorMath.store(sum, db + j)
+            j += 8
+        }
+        for j in j..<outputs {
+            var sum = db[j]
+            for r in 0..<rows { sum += dy[r * outputs + j] }
+            db[j] = sum
         }
     }
 }

@@ -5,12 +5,14 @@ import _Builtin_intrinsics.intel
 /// exp and log1p on eight floats at once. libm's scalar expf/log1pf cost more than the
 /// matrix products around them in the heads' per-pixel loops; these are the Cephes
 /// polynomials (about 1-2 ulp), written over SIMD lanes so the compiler keeps them in registers.
+/// Everything is @inlinable: the heads live in another module, and a call per eight floats (or
+/// the standard library's unspecialised generic pointwiseMin) costs more than the arithmetic.
 public enum VectorMath {
     public typealias V = SIMD8<Float>
 
     /// Square root with packed instructions: SIMD8<Float>.squareRoot() compiles to eight
     /// scalar sqrtf calls on Linux.
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func sqrt(_ x: V) -> V {
         #if arch(x86_64)
         return V(lowHalf: _mm_sqrt_ps(x.lowHalf), highHalf: _mm_sqrt_ps(x.highHalf))
@@ -20,9 +22,9 @@ public enum VectorMath {
     }
 
     /// e^x, for x clamped to [-87.3, 88.37] (the normal Float range of the result).
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func exp(_ x: V) -> V {
-        let x = x.clamped(lowerBound: V(repeating: -87.3), upperBound: V(repeating: 88.37))
+        let x = min(max(x, V(repeating: -87.3)), V(repeating: 88.37))
         // x = n ln2 + r with |r| <= ln2/2; ln2 split in two so n*ln2 is exact in the first part.
         // Rounding by adding 1.5 * 2^23: the FPU rounds to an integer in the low mantissa bits,
         // which works on baseline x86-64 (no SSE4.1 `roundps`) without a libm call per lane.
@@ -46,7 +48,7 @@ public enum VectorMath {
 
     /// log(1 + e) for e in [0, 1], via log(1+e) = 2 atanh(s), s = e / (2 + e) in [0, 1/3]:
     /// the odd series to s^15 is within 1e-8 there. (The Bernoulli head only needs e = exp(-|l|).)
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func log1pUnit(_ e: V) -> V {
         let s = e / (2 + e), s2 = s * s
         var p = V(repeating: 1.0 / 15)
@@ -60,8 +62,14 @@ public enum VectorMath {
         return 2 * s * p
     }
 
+    /// Lane-wise max and min (pointwiseMax/Min are generic and, across modules, not specialised).
+    @inlinable @inline(__always)
+    public static func max(_ a: V, _ b: V) -> V { a.replacing(with: b, where: a .< b) }
+    @inlinable @inline(__always)
+    public static func min(_ a: V, _ b: V) -> V { a.replacing(with: b, where: b .< a) }
+
     /// 1 / (1 + e^-x).
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func sigmoid(_ x: V) -> V { 1 / (1 + exp(-x)) }
 
     /// out[i] = sigmoid(x[i]) for a whole buffer.
@@ -71,9 +79,9 @@ public enum VectorMath {
         while i < count { out[i] = sigmoid(V(repeating: x[i]))[0]; i += 1 }
     }
 
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func load(_ p: UnsafePointer<Float>) -> V { UnsafeRawPointer(p).loadUnaligned(as: V.self) }
 
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func store(_ v: V, _ p: UnsafeMutablePointer<Float>) { UnsafeMutableRawPointer(p).storeBytes(of: v, as: V.self) }
 }

@@ -1,0 +1,189 @@
+#include "CKernels.h"
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    int trans_a, trans_b;
+    long m, n, k;
+    const float *a, *b;
+    float *c;
+    vp_epilogue ep;
+    long mc, nc, nchunks_n;
+    vp_isa isa;
+} gemm_job;
+
+// Chunks are at most MC_MAX rows (A's share stays in L2) and NC_MAX columns (the packed B
+// block of one chunk, KC_MAX x NC_MAX floats, is the per-thread scratch).
+#define MC_MAX 240
+#define NC_MAX 512
+#define KC_MAX 256
+#define A_SCRATCH (MC_MAX * KC_MAX)
+#define B_SCRATCH (NC_MAX * KC_MAX)
+
+typedef float v8f __attribute__((vector_size(32)));
+
+/// o[q] = column q of the 8x8 block whose rows are r[0..7] (unpack, then 64-bit, then
+/// 128-bit interleaves: the usual AVX transpose, written once for every ISA).
+static inline __attribute__((always_inline)) void transpose8(const v8f r[8], v8f o[8]) {
+    v8f t[8], u[8];
+    for (int i = 0; i < 8; i += 2) {
+        t[i] = __builtin_shufflevector(r[i], r[i + 1], 0, 8, 1, 9, 4, 12, 5, 13);
+        t[i + 1] = __builtin_shufflevector(r[i], r[i + 1], 2, 10, 3, 11, 6, 14, 7, 15);
+    }
+    for (int i = 0; i < 8; i += 4) {
+        u[i] = __builtin_shufflevector(t[i], t[i + 2], 0, 1, 8, 9, 4, 5, 12, 13);
+        u[i + 1] = __builtin_shufflevector(t[i], t[i + 2], 2, 3, 10, 11, 6, 7, 14, 15);
+        u[i + 2] = __builtin_shufflevector(t[i + 1], t[i + 3], 0, 1, 8, 9, 4, 5, 12, 13);
+        u[i + 3] = __builtin_shufflevector(t[i + 1], t[i + 3], 2, 3, 10, 11, 6, 7, 14, 15);
+    }
+    for (int i = 0; i < 4; i++) {
+        o[i] = __builtin_shufflevector(u[i], u[i + 4], 0, 1, 2, 3, 8, 9, 10, 11);
+        o[i + 4] = __builtin_shufflevector(u[i], u[i + 4], 4, 5, 6, 7, 12, 13, 14, 15);
+    }
+}
+
+/// Copies the 8 x `width` block at src (row stride `ld`, rows past `rows` read as zeros) into
+/// dst transposed: dst[q * dld + r] = src[r * ld + q] for q < 8, r < width (width <= 8).
+static inline __attribute__((always_inline)) void transpose_block(
+    const float *src, long ld, int rows, float *dst, long dld, int width) {
+    v8f r[8], o[8];
+    for (int i = 0; i < 8; i++) {
+        if (i < rows) __builtin_memcpy(&r[i], src + i * ld, 32);
+        else r[i] = (v8f){0};
+    }
+    transpose8(r, o);
+    for (int q = 0; q < 8; q++) __builtin_memcpy(dst + q * dld, &o[q], (size_t)width * 4);
+}
+
+#define SUFFIX generic
+#define VEC 4
+#define MR 4
+#define KC 256
+#include "gemm_kernel.inc"
+#undef SUFFIX
+#undef VEC
+#undef MR
+#undef KC
+
+#if defined(__x86_64__)
+#pragma clang attribute push(__attribute__((target("avx2,fma"))), apply_to = function)
+#define SUFFIX avx2
+#define VEC 8
+#define MR 6
+#define KC 256
+#include "gemm_kernel.inc"
+#undef SUFFIX
+#undef VEC
+#undef MR
+#undef KC
+#pragma clang attribute pop
+
+#pragma clang attribute push(__attribute__((target("avx512f,fma"))), apply_to = function)
+#define SUFFIX avx512
+#define VEC 16
+#define MR 12
+#define KC 192
+#include "gemm_kernel.inc"
+#undef SUFFIX
+#undef VEC
+#undef MR
+#undef KC
+#pragma clang attribute pop
+#endif
+
+static pthread_once_t isa_once = PTHREAD_ONCE_INIT;
+static vp_isa cpu_isa, gemm_isa;
+
+static void isa_init(void) {
+    cpu_isa = vp_cpu_detect_isa();
+    gemm_isa = cpu_isa;
+    // VAEPIPE_ISA=sse2|avx2 caps the choice (to compare kernels on one machine).
+    const char *cap = getenv("VAEPIPE_ISA");
+    if (cap) {
+        vp_isa want = strncmp(cap, "avx512", 6) == 0 ? VP_ISA_AVX512
+                    : strncmp(cap, "avx2", 4) == 0 ? VP_ISA_AVX2 : VP_ISA_GENERIC;
+        if (want < gemm_isa) gemm_isa = want;
+    }
+}
+
+vp_isa vp_gemm_isa(void) { pthread_once(&isa_once, isa_init); return gemm_isa; }
+
+vp_isa vp_gemm_set_isa(vp_isa isa) {
+    pthread_once(&isa_once, isa_init);
+    gemm_isa = isa < cpu_isa ? isa : cpu_isa;
+    return gemm_isa;
+}
+
+void vp_gemm_tile(vp_isa isa, int *mr, int *nr) {
+    switch (isa) {
+    case VP_ISA_AVX512: *mr = 12; *nr = 32; break;
+    case VP_ISA_AVX2: *mr = 6; *nr = 16; break;
+    default: *mr = 4; *nr = 8; break;
+    }
+}
+
+// Packing scratch belongs to the OS thread (workers and any caller), made on its first GEMM.
+static pthread_key_t scratch_key;
+static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
+static void scratch_init(void) { pthread_key_create(&scratch_key, free); }
+
+static float *thread_scratch(void) {
+    pthread_once(&scratch_once, scratch_init);
+    float *s = pthread_getspecific(scratch_key);
+    if (!s) {
+        s = aligned_alloc(64, (size_t)(A_SCRATCH + B_SCRATCH) * sizeof(float));
+        pthread_setspecific(scratch_key, s);
+    }
+    return s;
+}
+
+static void gemm_task(void *ctx, long task, int thread) {
+    (void)thread;
+    const gemm_job *g = ctx;
+    long m0 = (task / g->nchunks_n) * g->mc, n0 = (task % g->nchunks_n) * g->nc;
+    long m1 = m0 + g->mc < g->m ? m0 + g->mc : g->m, n1 = n0 + g->nc < g->n ? n0 + g->nc : g->n;
+    float *bp = thread_scratch();
+    if (!bp) abort();
+    switch (g->isa) {
+#if defined(__x86_64__)
+    case VP_ISA_AVX512: chunk_avx512(g, m0, m1, n0, n1, bp); break;
+    case VP_ISA_AVX2: chunk_avx2(g, m0, m1, n0, n1, bp); break;
+#endif
+    default: chunk_generic(g, m0, m1, n0, n1, bp); break;
+    }
+}
+
+static long round_up(long x, long to) { return (x + to - 1) / to * to; }
+static long ceil_div(long x, long y) { return (x + y - 1) / y; }
+
+void vp_gemm(int trans_a, int trans_b, long m, long n, long k, const float *a, const float *b,
+             float *c, vp_epilogue ep) {
+    if (m <= 0 || n <= 0) return;
+    if (k <= 0) {  // no product: only the epilogue
+        for (long i = 0; i < m * n; i++) {
+            float r = ep.beta == 0 ? 0 : ep.beta * c[i];
+            if (ep.bias) r += ep.bias[i % n];
+            if (ep.relu && !(r > 0)) r = 0;
+            c[i] = r;
+        }
+        return;
+    }
+    gemm_job g = {trans_a, trans_b, m, n, k, a, b, c, ep, 0, 0, 0, vp_gemm_isa()};
+    int mr, nr;
+    vp_gemm_tile(g.isa, &mr, &nr);
+    long mc = round_up(m < MC_MAX ? m : MC_MAX, mr), nc = round_up(n < NC_MAX ? n : NC_MAX, nr);
+    if (nc > NC_MAX) nc = NC_MAX / nr * nr;
+    // Enough chunks that every thread has work and a thread the OS pauses costs little:
+    // split the longer side while the pieces stay big enough to amortise packing.
+    int threads = vp_threads();
+    long want = threads > 1 ? 4L * threads : 1;
+    while (ceil_div(m, mc) * ceil_div(n, nc) < want) {
+        if (nc >= mc && nc >= 4 * nr) nc = round_up(nc / 2, nr);
+        else if (mc >= 8 * mr) mc = round_up(mc / 2, mr);
+        else if (nc >= 2 * nr) nc = round_up(nc / 2, nr);
+        else break;
+    }
+    g.mc = mc; g.nc = nc; g.nchunks_n = ceil_div(n, nc);
+    vp_parallel(ceil_div(m, mc) * g.nchunks_n, gemm_task, &g);
+}

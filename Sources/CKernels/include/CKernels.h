@@ -1,0 +1,60 @@
+// vaepipe's compute kernels: one thread pool for every parallel loop, and a GEMM whose
+// micro-kernel is chosen at run time from the CPU's own feature flags (CPUID), never from a
+// table of CPU names. Written in C because each kernel is compiled once per instruction set
+// (function target attributes) and the pool needs futexes and spin-waits; the rest is Swift.
+#ifndef VAEPIPE_CKERNELS_H
+#define VAEPIPE_CKERNELS_H
+
+#include <stddef.h>
+
+// MARK: - CPU
+
+typedef enum {
+    VP_ISA_GENERIC = 0,  // SSE2, baseline x86-64 (or plain C elsewhere)
+    VP_ISA_AVX2 = 1,     // AVX2 + FMA3
+    VP_ISA_AVX512 = 2,   // AVX-512F
+} vp_isa;
+
+/// The best instruction set this CPU and OS support (CPUID + XGETBV).
+vp_isa vp_cpu_detect_isa(void);
+/// The CPU's brand string from CPUID (or "unknown"), into buf.
+void vp_cpu_brand(char *buf, size_t size);
+/// The ISA the GEMM uses now (VAEPIPE_ISA=sse2|avx2|avx512 caps it); vp_gemm_set_isa caps it at what the CPU supports and returns
+/// what it set.
+vp_isa vp_gemm_isa(void);
+vp_isa vp_gemm_set_isa(vp_isa isa);
+const char *vp_isa_name(vp_isa isa);
+/// The micro-kernel's register tile for an ISA (rows x columns of C per inner loop).
+void vp_gemm_tile(vp_isa isa, int *mr, int *nr);
+
+// MARK: - Thread pool
+
+/// Runs fn(ctx, task, thread) for every task in 0..<tasks over the pool's threads; the caller
+/// is thread 0 and takes part. Tasks are claimed one at a time, so a thread that the OS
+/// pauses does not hold the others up. Calls from inside a task, or from a second thread while
+/// the pool is busy, run inline on the calling thread (thread 0's scratch is then not used).
+typedef void (*vp_task_fn)(void *ctx, long task, int thread);
+void vp_parallel(long tasks, vp_task_fn fn, void *ctx);
+/// Threads in the pool (the caller included). Fixed at the first call: VAEPIPE_THREADS, or
+/// OMP_NUM_THREADS, or the cores this process may run on.
+int vp_threads(void);
+/// Changes the thread count (only between parallel calls; the tests use it).
+void vp_set_threads(int threads);
+
+// MARK: - GEMM
+
+/// What the GEMM does to each output element after the product: C = op(A) op(B) [+ beta C]
+/// [+ bias per column] [relu].
+typedef struct {
+    float beta;          // 0: C is overwritten; 1: accumulated into (any other value scales C)
+    const float *bias;   // nullable: bias[j] added to column j
+    int relu;            // max(., 0) last
+} vp_epilogue;
+
+/// Row-major C[m x n] = op(A)[m x k] op(B)[k x n] with the epilogue. A is [m x k] (lda = k),
+/// or [k x m] when trans_a (lda = m); B is [k x n] (ldb = n), or [n x k] when trans_b (ldb = k).
+/// Runs on the pool and allocates nothing.
+void vp_gemm(int trans_a, int trans_b, long m, long n, long k, const float *a, const float *b,
+             float *c, vp_epilogue epilogue);
+
+#endif

@@ -1,0 +1,175 @@
+// One pool of threads for every parallel loop in vaepipe: the GEMM and the elementwise
+// kernels share it, so no two runtimes spin against each other for the same cores.
+//
+// A job is published as a 64-bit ticket, (generation << 32) | next task. Threads claim tasks
+// by compare-and-swap on the ticket, so a thread still looking at an old job can never claim
+// a task of a new one; jobs alternate between two slots for the same reason. Idle workers
+// spin for about a millisecond (training calls come back to back) and then sleep on a futex.
+#define _GNU_SOURCE
+#include "CKernels.h"
+#include <limits.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <unistd.h>
+#if defined(__linux__)
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#endif
+#if defined(__x86_64__)
+#include <immintrin.h>
+#define cpu_relax() _mm_pause()
+#else
+#define cpu_relax() ((void)0)
+#endif
+
+#define MAX_THREADS 64
+#define WORKER_SPINS 40000   // pauses before a worker sleeps (~1 ms)
+#define CALLER_SPINS 4000    // pauses before a waiting caller starts yielding its core
+
+typedef struct {
+    vp_task_fn fn;
+    void *ctx;
+    long tasks;
+    _Atomic long done;
+} job_t;
+
+static struct {
+    int threads;                 // including the caller
+    int started;                 // workers running
+    _Atomic uint64_t ticket;
+    _Atomic uint32_t generation; // the ticket's generation, as a futex word
+    _Atomic int sleepers;
+    _Atomic int busy;
+    job_t jobs[2];
+} pool;
+
+static pthread_once_t pool_once = PTHREAD_ONCE_INIT;
+static pthread_mutex_t pool_resize = PTHREAD_MUTEX_INITIALIZER;
+static _Thread_local int in_task;
+
+static void futex_wait(_Atomic uint32_t *word, uint32_t expected) {
+#if defined(__linux__)
+    syscall(SYS_futex, (uint32_t *)word, FUTEX_WAIT_PRIVATE, expected, NULL, NULL, 0);
+#else
+    (void)word; (void)expected; sched_yield();
+#endif
+}
+
+static void futex_wake_all(_Atomic uint32_t *word) {
+#if defined(__linux__)
+    syscall(SYS_futex, (uint32_t *)word, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
+#else
+    (void)word;
+#endif
+}
+
+/// Claims and runs tasks of generation `gen` until none is left.
+static void run_tasks(uint32_t gen, int thread) {
+    job_t *job = &pool.jobs[gen & 1];
+    uint64_t t = atomic_load_explicit(&pool.ticket, memory_order_acquire);
+    while ((uint32_t)(t >> 32) == gen && (long)(uint32_t)t < job->tasks) {
+        if (atomic_compare_exchange_weak_explicit(&pool.ticket, &t, t + 1, memory_order_acq_rel,
+                                                  memory_order_acquire)) {
+            job->fn(job->ctx, (long)(uint32_t)t, thread);
+            atomic_fetch_add_explicit(&job->done, 1, memory_order_release);
+            t = atomic_load_explicit(&pool.ticket, memory_order_acquire);
+        }
+    }
+}
+
+static void *worker_main(void *arg) {
+    int thread = (int)(intptr_t)arg;
+    in_task = 1;  // a task that calls vp_parallel runs its inner loop inline
+    uint32_t seen = atomic_load(&pool.generation);
+    for (;;) {
+        uint32_t gen;
+        int spins = 0;
+        while ((gen = atomic_load_explicit(&pool.generation, memory_order_acquire)) == seen) {
+            if (++spins < WORKER_SPINS) { cpu_relax(); continue; }
+            atomic_fetch_add(&pool.sleepers, 1);
+            if (atomic_load(&pool.generation) == seen) futex_wait(&pool.generation, seen);
+            atomic_fetch_sub(&pool.sleepers, 1);
+            spins = 0;
+        }
+        seen = gen;
+        if (thread < pool.threads) run_tasks(gen, thread);
+    }
+    return NULL;
+}
+
+static int default_threads(void) {
+    const char *names[] = {"VAEPIPE_THREADS", "OMP_NUM_THREADS"};
+    for (int i = 0; i < 2; i++) {
+        const char *v = getenv(names[i]);
+        if (v && atoi(v) > 0) return atoi(v) < MAX_THREADS ? atoi(v) : MAX_THREADS;
+    }
+#if defined(__linux__)
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) == 0) {
+        int n = CPU_COUNT(&set);
+        if (n > 0) return n < MAX_THREADS ? n : MAX_THREADS;
+    }
+#endif
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : (n > MAX_THREADS ? MAX_THREADS : (int)n);
+}
+
+static void start_workers(int threads) {
+    for (int w = pool.started + 1; w < threads; w++) {
+        pthread_t t;
+        pthread_attr_t attr;
+        pthread_attr_init(&attr);
+        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+        if (pthread_create(&t, &attr, worker_main, (void *)(intptr_t)w) != 0) { pthread_attr_destroy(&attr); break; }
+        pthread_attr_destroy(&attr);
+        pool.started = w;
+    }
+    pool.threads = pool.started + 1 < threads ? pool.started + 1 : threads;
+}
+
+static void pool_init(void) { start_workers(default_threads()); }
+
+int vp_threads(void) {
+    pthread_once(&pool_once, pool_init);
+    return pool.threads;
+}
+
+void vp_set_threads(int threads) {
+    pthread_once(&pool_once, pool_init);
+    if (threads < 1) threads = 1;
+    if (threads > MAX_THREADS) threads = MAX_THREADS;
+    pthread_mutex_lock(&pool_resize);
+    if (threads > pool.started + 1) start_workers(threads);
+    else pool.threads = threads;
+    pthread_mutex_unlock(&pool_resize);
+}
+
+void vp_parallel(long tasks, vp_task_fn fn, void *ctx) {
+    if (tasks <= 0) return;
+    pthread_once(&pool_once, pool_init);
+    int expected = 0;
+    if (tasks == 1 || pool.threads == 1 || in_task ||
+        !atomic_compare_exchange_strong(&pool.busy, &expected, 1)) {
+        for (long t = 0; t < tasks; t++) fn(ctx, t, 0);
+        return;
+    }
+    uint32_t gen = atomic_load(&pool.generation) + 1;
+    job_t *job = &pool.jobs[gen & 1];
+    job->fn = fn; job->ctx = ctx; job->tasks = tasks;
+    atomic_store_explicit(&job->done, 0, memory_order_relaxed);
+    atomic_store_explicit(&pool.ticket, (uint64_t)gen << 32, memory_order_release);
+    atomic_store(&pool.generation, gen);
+    if (atomic_load(&pool.sleepers) > 0) futex_wake_all(&pool.generation);
+
+    in_task = 1;
+    run_tasks(gen, 0);
+    in_task = 0;
+    // Every task is claimed; wait for the ones other threads are still running.
+    for (int spins = 0; atomic_load_explicit(&job->done, memory_order_acquire) < tasks; spins++) {
+        if (spins < CALLER_SPINS) cpu_relax(); else sched_yield();
+    }
+    atomic_store_explicit(&pool.busy, 0, memory_order_release);
+}

@@ -1,0 +1,62 @@
+import CKernels
+import Foundation
+
+/// What vaepipe computes on: its own kernels (Sources/CKernels), the instruction set they were
+/// chosen for from this CPU's feature flags, and the threads of the one pool they all share.
+public enum Backend {
+    public enum ISA: Int, CaseIterable, Sendable, Comparable {
+        case generic, avx2, avx512
+
+        /// As the flags read: what the kernels use.
+        public var name: String {
+            switch self {
+            case .generic: return "sse2"
+            case .avx2: return "avx2+fma"
+            case .avx512: return "avx512f"
+            }
+        }
+        /// The GEMM micro-kernel's register tile, rows x columns of C.
+        public var tile: (rows: Int, columns: Int) {
+            var mr: Int32 = 0, nr: Int32 = 0
+            vp_gemm_tile(vp_isa(UInt32(rawValue)), &mr, &nr)
+            return (Int(mr), Int(nr))
+        }
+        public static func < (a: ISA, b: ISA) -> Bool { a.rawValue < b.rawValue }
+    }
+
+    /// The best ISA this CPU and OS support (CPUID and XGETBV; no table of CPU names).
+    public static var cpuISA: ISA { ISA(rawValue: Int(vp_cpu_detect_isa().rawValue)) ?? .generic }
+    /// The ISA the GEMM runs now (`VAEPIPE_ISA=sse2|avx2` caps it, for comparisons).
+    public static var isa: ISA { ISA(rawValue: Int(vp_gemm_isa().rawValue)) ?? .generic }
+    /// Caps the GEMM at `isa` (at most what the CPU has) and returns what it runs now.
+    @discardableResult
+    public static func setISA(_ isa: ISA) -> ISA {
+        ISA(rawValue: Int(vp_gemm_set_isa(vp_isa(UInt32(isa.rawValue))).rawValue)) ?? .generic
+    }
+
+    public static var threads: Int { Parallel.threads }
+
+    /// The CPU's brand string, as CPUID reports it.
+    public static var cpuName: String {
+        var buffer = [CChar](repeating: 0, count: 64)
+        vp_cpu_brand(&buffer, buffer.count)
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// One line: the kernels, the ISA they dispatched to, their tile and the threads.
+    public static var summary: String {
+        let t = isa.tile
+        return "vaepipe kernels, \(isa.name) (GEMM tile \(t.rows)x\(t.columns)), \(threads) thread\(threads == 1 ? "" : "s")"
+    }
+
+    /// Said once at start-up when the kernels run below what the hardware could do.
+    public static var warning: String? {
+        if isa < cpuISA {
+            return "the GEMM is capped at \(isa.name) (VAEPIPE_ISA) although this CPU has \(cpuISA.name)"
+        }
+        if isa == .generic {
+            return "this CPU reports neither AVX2+FMA nor AVX-512: the GEMM runs its generic SSE2 kernel, several times slower"
+        }
+        return nil
+    }
+}

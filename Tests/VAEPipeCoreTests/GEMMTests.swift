@@ -1,0 +1,78 @@
+import VAEPipeCore
+import VAEPipeTestSupport
+import XCTest
+
+/// The GEMM against the naive oracle, for every instruction set this CPU has (each has its own
+/// micro-kernel and tile), on shapes that exercise full tiles, ragged edges, several depth
+/// blocks and the chunking over threads.
+final class GEMMTests: XCTestCase {
+    private static let shapes: [(m: Int, n: Int, k: Int)] = [
+        (5, 7, 3), (1, 1, 1), (13, 33, 9), (12, 32, 257), (128, 40, 20), (37, 70, 600), (250, 17, 64), (6, 16, 8),
+    ]
+
+    override func tearDown() { Backend.setISA(Backend.cpuISA); Parallel.setThreads(Parallel.cores) }
+
+    private func check(isa: Backend.ISA, threads: Int, file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertEqual(Backend.setISA(isa), isa, file: file, line: line)
+        Parallel.setThreads(threads)
+        var seed: UInt64 = 1
+        for (m, n, k) in Self.shapes {
+            for (ta, tb) in [(false, false), (true, false), (false, true), (true, true)] {
+                for (beta, bias, relu) in [(Float(0), false, false), (1, true, false), (2, true, true), (0, false, true)] {
+                    seed += 3
+                    let a = FloatBuffer(GradientCheck.random(m * k, seed: seed)), b = FloatBuffer(GradientCheck.random(k * n, seed: seed + 1))
+                    let c1 = FloatBuffer(GradientCheck.random(m * n, seed: seed + 2)), c2 = FloatBuffer(c1.array)
+                    let biasValues = FloatBuffer(GradientCheck.random(n, seed: seed + 3))
+                    let activation: GEMM.Activation = relu ? .relu : .none
+                    GEMM.multiply(transA: ta, transB: tb, m: m, n: n, k: k, a: a.pointer, b: b.pointer, beta: beta,
+                                  bias: bias ? biasValues.pointer : nil, activation: activation, c: c1.pointer)
+                    ReferenceKernels.gemm(transA: ta, transB: tb, m: m, n: n, k: k, a: a.pointer, b: b.pointer, beta: beta,
+                                          bias: bias ? biasValues.pointer : nil, activation: activation, c: c2.pointer)
+                    let tolerance = 1e-5 * Float(k + 4)
+                    for i in 0..<(m * n) where abs(c1[i] - c2[i]) > tolerance {
+                        XCTFail("\(isa.name), \(threads) threads, \(m)x\(n)x\(k) transA \(ta) transB \(tb) beta \(beta) bias \(bias) relu \(relu): [\(i)] \(c1[i]) vs \(c2[i])",
+                                file: file, line: line)
+                        return
+                    }
+                }
+            }
+        }
+    }
+
+    func testEveryKernelThisCPUHasMatchesTheNaiveProduct() {
+        for isa in Backend.ISA.allCases where isa <= Backend.cpuISA {
+            check(isa: isa, threads: 1)
+            check(isa: isa, threads: 3)
+        }
+    }
+
+    func testTheCPUsBestKernelIsChosenByDefault() {
+        XCTAssertEqual(Backend.isa, Backend.cpuISA)
+        XCTAssertTrue(Backend.summary.contains(Backend.cpuISA.name), Backend.summary)
+        XCTAssertFalse(Backend.cpuName.isEmpty)
+    }
+
+    /// The pool's tasks cover every index once, from any number of threads, and a call from
+    /// inside a task runs inline instead of deadlocking.
+    func testParallelRangesCoverEveryIndexOnceAndNestSafely() {
+        final class Marks: RangeKernel {
+            let hits = FloatBuffer(count: 100_000)
+            var nested = false
+            func run(_ range: Range<Int>) {
+                for i in range { hits[i] += 1 }
+                if nested, range.lowerBound == 0 {
+                    let inner = Marks()
+                    Parallel.forRanges(inner.hits.count, minimumChunk: 1000, inner)
+                    if inner.hits.array.contains(where: { $0 != 1 }) { hits[0] = -100 }
+                }
+            }
+        }
+        for threads in [1, 2, 5] {
+            Parallel.setThreads(threads)
+            let marks = Marks()
+            marks.nested = true
+            Parallel.forRanges(marks.hits.count, minimumChunk: 1000, marks)
+            XCTAssertEqual(marks.hits.array.filter { $0 != 1 }.count, 0, "\(threads) threads")
+        }
+    }
+}
