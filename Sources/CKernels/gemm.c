@@ -6,6 +6,7 @@
 typedef struct {
     int trans_a, trans_b;
     long m, n, k;
+    long lda, ldb;       // leading dimensions (k or m for A, n or k for B, unless narrowed)
     const float *a, *b;
     float *c;
     vp_epilogue ep;
@@ -138,6 +139,54 @@ static float *thread_scratch(void) {
     return s;
 }
 
+static long round_up(long x, long to) { return (x + to - 1) / to * to; }
+static long ceil_div(long x, long y) { return (x + y - 1) / y; }
+
+static void run_chunk(const gemm_job *g, long m0, long m1, long n0, long n1, float *scratch) {
+    switch (g->isa) {
+#if defined(__x86_64__)
+    case VP_ISA_AVX512: chunk_avx512(g, m0, m1, n0, n1, scratch); break;
+    case VP_ISA_AVX2: chunk_avx2(g, m0, m1, n0, n1, scratch); break;
+#endif
+    default: chunk_generic(g, m0, m1, n0, n1, scratch); break;
+    }
+}
+
+// A weight gradient (x^T dy over a batch of pixels) is a small C with a long depth: split
+// between threads by rows or columns, every piece would pack all of the long operand again.
+// Split the depth instead: each task multiplies its own stretch of K into a private C, and
+// the caller adds them up. The partial products live in the calling thread's scratch, grown to
+// the largest such product once.
+typedef struct {
+    gemm_job job;        // the whole product; each task narrows k, a and b to its stretch
+    long stretch;        // depth per task (a multiple of KC_MAX)
+    float *partials;     // tasks x m x n
+} split_job;
+
+static _Thread_local float *partials_buffer;
+static _Thread_local size_t partials_size;
+
+static void split_task(void *ctx, long task, int thread) {
+    (void)thread;
+    const split_job *s = ctx;
+    gemm_job g = s->job;
+    long k0 = task * s->stretch, k1 = k0 + s->stretch < g.k ? k0 + s->stretch : g.k;
+    // op(A) columns k0..<k1 and op(B) rows k0..<k1: the same pointer offsets for either layout
+    // of A (row stride k, or k rows of m) once lda and ldb are kept; the chunk reads them from
+    // the job, so narrow the job to a sub-matrix with the same leading dimensions.
+    g.a = g.trans_a ? g.a + k0 * g.m : g.a + k0;
+    g.b = g.trans_b ? g.b + k0 : g.b + k0 * g.n;
+    g.c = s->partials + task * g.m * g.n;
+    g.ep = (vp_epilogue){0, 0, 0};
+    g.lda = g.trans_a ? g.m : g.k;
+    g.ldb = g.trans_b ? g.k : g.n;
+    g.k = k1 - k0;
+    float *scratch = thread_scratch();
+    for (long m0 = 0; m0 < g.m; m0 += MC_MAX)
+        for (long n0 = 0; n0 < g.n; n0 += NC_MAX)
+            run_chunk(&g, m0, m0 + MC_MAX < g.m ? m0 + MC_MAX : g.m, n0, n0 + NC_MAX < g.n ? n0 + NC_MAX : g.n, scratch);
+}
+
 static void gemm_task(void *ctx, long task, int thread) {
     (void)thread;
     const gemm_job *g = ctx;
@@ -145,17 +194,8 @@ static void gemm_task(void *ctx, long task, int thread) {
     long m1 = m0 + g->mc < g->m ? m0 + g->mc : g->m, n1 = n0 + g->nc < g->n ? n0 + g->nc : g->n;
     float *bp = thread_scratch();
     if (!bp) abort();
-    switch (g->isa) {
-#if defined(__x86_64__)
-    case VP_ISA_AVX512: chunk_avx512(g, m0, m1, n0, n1, bp); break;
-    case VP_ISA_AVX2: chunk_avx2(g, m0, m1, n0, n1, bp); break;
-#endif
-    default: chunk_generic(g, m0, m1, n0, n1, bp); break;
-    }
+    run_chunk(g, m0, m1, n0, n1, bp);
 }
-
-static long round_up(long x, long to) { return (x + to - 1) / to * to; }
-static long ceil_div(long x, long y) { return (x + y - 1) / y; }
 
 void vp_gemm(int trans_a, int trans_b, long m, long n, long k, const float *a, const float *b,
              float *c, vp_epilogue ep) {
@@ -169,14 +209,41 @@ void vp_gemm(int trans_a, int trans_b, long m, long n, long k, const float *a, c
         }
         return;
     }
-    gemm_job g = {trans_a, trans_b, m, n, k, a, b, c, ep, 0, 0, 0, vp_gemm_isa()};
+    gemm_job g = {trans_a, trans_b, m, n, k, trans_a ? m : k, trans_b ? k : n, a, b, c, ep, 0, 0, 0, vp_gemm_isa()};
     int mr, nr;
     vp_gemm_tile(g.isa, &mr, &nr);
+    int threads = vp_threads();
+
+    long stretches = k / (2 * KC_MAX);
+    if (threads > 1 && m * n <= 256 * 1024 && k >= 2 * (m > n ? m : n) && stretches >= 2) {
+        long tasks = stretches < 4L * threads ? stretches : 4L * threads;
+        size_t need = (size_t)tasks * m * n;
+        if (partials_size < need) {
+            free(partials_buffer);
+            partials_buffer = aligned_alloc(64, round_up((long)need * 4, 64));
+            partials_size = partials_buffer ? need : 0;
+        }
+        if (partials_buffer) {
+            split_job s = {g, round_up(ceil_div(k, tasks), KC_MAX), partials_buffer};
+            tasks = ceil_div(k, s.stretch);
+            vp_parallel(tasks, split_task, &s);
+            for (long i = 0; i < m * n; i++) {
+                float r = 0;
+                for (long t = 0; t < tasks; t++) r += partials_buffer[t * m * n + i];
+                if (ep.beta == 1) r += c[i];
+                else if (ep.beta != 0) r += ep.beta * c[i];
+                if (ep.bias) r += ep.bias[i % n];
+                if (ep.relu && !(r > 0)) r = 0;
+                c[i] = r;
+            }
+            return;
+        }
+    }
+
     long mc = round_up(m < MC_MAX ? m : MC_MAX, mr), nc = round_up(n < NC_MAX ? n : NC_MAX, nr);
     if (nc > NC_MAX) nc = NC_MAX / nr * nr;
     // Enough chunks that every thread has work and a thread the OS pauses costs little:
     // split the longer side while the pieces stay big enough to amortise packing.
-    int threads = vp_threads();
     long want = threads > 1 ? 4L * threads : 1;
     while (ceil_div(m, mc) * ceil_div(n, nc) < want) {
         if (nc >= mc && nc >= 4 * nr) nc = round_up(nc / 2, nr);

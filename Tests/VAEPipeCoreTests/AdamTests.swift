@@ -12,6 +12,9 @@ final class AdamTests: XCTestCase {
         // Step 1: m_hat = g, v_hat = g^2, so each parameter moves by lr * g / (|g| + eps) = lr * sign(g).
         XCTAssertEqual(store.values[0], 0.9, accuracy: 1e-6)
         XCTAssertEqual(store.values[1], -1.9, accuracy: 1e-6)
+        // The step consumes the gradients: they are cleared for the next one.
+        XCTAssertEqual(store.gradients.array, [0, 0])
+        XCTAssertTrue(store.gradientsAreZero)
         store.gradients[0] = -0.5; store.gradients[1] = 0
         adam.update(store)
         // Step 2 for p0: m = 0.9*0.05 + 0.1*(-0.5) = -0.005, v = 0.999*0.00025 + 0.001*0.25 = 0.00049975

@@ -12,8 +12,9 @@ public final class Conv2D: Layer {
 
     private let geometry: ConvGeometry
     private var p: WeightsAndBias
+    private let lowering: Lowering
+    /// The windows of x in forward; in backward, once dW has used them, the windows' gradients.
     private let cols: BatchScratch
-    private let dcols: BatchScratch
     /// The input `cols` holds the windows of, so backward can skip redoing forward's im2col.
     private var colsSource: (x: UnsafePointer<Float>, batch: Int)?
 
@@ -33,8 +34,8 @@ public final class Conv2D: Layer {
                                 kernel: kernel, stride: stride, padding: padding,
                                 gridHeight: outH, gridWidth: outW)
         p = WeightsAndBias(weights: geometry.windowSize * outChannels, outputs: outChannels)
+        lowering = Lowering(geometry)
         cols = BatchScratch(perExample: geometry.gridSize * geometry.windowSize)
-        dcols = BatchScratch(perExample: geometry.gridSize * geometry.windowSize)
     }
 
     public var parameterSpecs: [ParameterSpec] {
@@ -52,7 +53,7 @@ public final class Conv2D: Layer {
     public func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, batch: Int) {
         let rows = batch * geometry.gridSize, n = outChannels
         let c = cols.pointer(batch: batch)
-        Im2Col.im2col(x, batch: batch, geometry, into: c)
+        lowering.im2col(x, batch: batch, into: c)
         colsSource = (x, batch)
         GEMM.multiply(m: rows, n: n, k: geometry.windowSize, a: c, b: p.w, bias: p.b, c: y)
     }
@@ -64,18 +65,18 @@ public final class Conv2D: Layer {
         let rows = batch * geometry.gridSize, n = outChannels, k = geometry.windowSize
         let c = cols.pointer(batch: batch)
         // The cached windows are valid when this backward follows the forward of the same x, as
-        // in Sequential (which keeps x unchanged in between); any other call rebuilds them.
+        // in Sequential (which keeps x unchanged in between); any other call rebuilds them. After
+        // dW the buffer holds dcols instead (one buffer per layer, not two: the activations of a
+        // 64x64 model are hundreds of megabytes).
         if colsSource?.x != x || colsSource?.batch != batch {
-            Im2Col.im2col(x, batch: batch, geometry, into: c)
-            colsSource = (x, batch)
+            lowering.im2col(x, batch: batch, into: c)
         }
         // dW += cols^T dy ; db += column sums of dy ; dcols = dy W^T, scattered back into dx
         GEMM.multiply(transA: true, m: k, n: n, k: rows, a: c, b: dy, beta: 1, c: p.dw)
         p.accumulateBiasGradient(dy, rows: rows)
+        colsSource = nil
         guard let dx else { return }
-        let d = dcols.pointer(batch: batch)
-        GEMM.multiply(transB: true, m: rows, n: k, k: n, a: dy, b: p.w, c: d)
-        dx.update(repeating: 0, count: batch * inputSize)
-        Im2Col.col2im(d, batch: batch, geometry, addingInto: dx)
+        GEMM.multiply(transB: true, m: rows, n: k, k: n, a: dy, b: p.w, c: c)
+        lowering.col2im(c, batch: batch, into: dx, start: .zero)
     }
 }

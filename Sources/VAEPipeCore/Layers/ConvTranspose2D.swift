@@ -16,6 +16,7 @@ public final class ConvTranspose2D: Layer {
     private var p: WeightsAndBias
     /// cols in forward, dcols in backward: neither outlives its call, so they share one buffer.
     private let cols: BatchScratch
+    private let lowering: Lowering
 
     public init(inChannels: Int, outChannels: Int, height: Int, width: Int,
                 kernel: Int = 4, stride: Int = 2, padding: Int = 1) {
@@ -34,6 +35,7 @@ public final class ConvTranspose2D: Layer {
                                 gridHeight: height, gridWidth: width)
         p = WeightsAndBias(weights: inChannels * geometry.windowSize, outputs: outChannels)
         cols = BatchScratch(perExample: geometry.gridSize * geometry.windowSize)
+        lowering = Lowering(geometry)
     }
 
     public var parameterSpecs: [ParameterSpec] {
@@ -54,8 +56,7 @@ public final class ConvTranspose2D: Layer {
         let c = cols.pointer(batch: batch)
         GEMM.multiply(m: rows, n: geometry.windowSize, k: inChannels, a: x, b: p.w, c: c)
         // Starting y at the bias makes col2im's scatter-add the whole rest of the forward.
-        p.fillRowsWithBias(y, rows: batch * outputHeight * outputWidth)
-        Im2Col.col2im(c, batch: batch, geometry, addingInto: y)
+        lowering.col2im(c, batch: batch, into: y, start: .bias(p.b))
     }
 
     public func backward(
@@ -66,7 +67,7 @@ public final class ConvTranspose2D: Layer {
         // db += column sums of dy ; dcols = im2col(dy) ; dW += x^T dcols ; dx = dcols W^T
         p.accumulateBiasGradient(dy, rows: batch * outputHeight * outputWidth)
         let d = cols.pointer(batch: batch)
-        Im2Col.im2col(dy, batch: batch, geometry, into: d)
+        lowering.im2col(dy, batch: batch, into: d)
         GEMM.multiply(transA: true, m: inChannels, n: k, k: rows, a: x, b: d, beta: 1, c: p.dw)
         if let dx {
             GEMM.multiply(transB: true, m: rows, n: inChannels, k: k, a: d, b: p.w, c: dx)

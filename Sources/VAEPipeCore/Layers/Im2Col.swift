@@ -25,6 +25,46 @@ struct ConvGeometry {
     }
 }
 
+/// im2col and col2im for one layer's geometry, run on the pool with the batch split between
+/// threads: each example's windows are its own rows of cols and each example's image is its
+/// own, so the pieces never write to the same place. A class the layer keeps, so a call
+/// allocates nothing.
+final class Lowering: RangeKernel {
+    enum Start { case zero, bias(UnsafePointer<Float>) }
+    let g: ConvGeometry
+    private var images: UnsafeMutablePointer<Float>?
+    private var cols: UnsafeMutablePointer<Float>?
+    private var gather = true
+    private var start = Start.zero
+
+    init(_ g: ConvGeometry) { self.g = g }
+
+    private var perExample: Int { g.gridSize * g.windowSize }
+
+    /// cols = every window of images (see Im2Col.im2col).
+    func im2col(_ images: UnsafePointer<Float>, batch: Int, into cols: UnsafeMutablePointer<Float>) {
+        self.images = UnsafeMutablePointer(mutating: images); self.cols = cols; gather = true
+        Parallel.forRanges(batch, minimumChunk: max(1, 16_384 / perExample), self)
+    }
+
+    /// images = `start` (zeros, or the bias in every pixel) + every window of cols scattered back.
+    func col2im(_ cols: UnsafePointer<Float>, batch: Int, into images: UnsafeMutablePointer<Float>, start: Start) {
+        self.images = images; self.cols = UnsafeMutablePointer(mutating: cols); gather = false; self.start = start
+        Parallel.forRanges(batch, minimumChunk: max(1, 16_384 / perExample), self)
+    }
+
+    func run(_ r: Range<Int>) {
+        let image = images! + r.lowerBound * g.imageSize, c = cols! + r.lowerBound * perExample
+        if gather { Im2Col.im2col(image, batch: r.count, g, into: c); return }
+        switch start {
+        case .zero: image.update(repeating: 0, count: r.count * g.imageSize)
+        case .bias(let b):
+            for p in 0..<(r.count * g.height * g.width) { (image + p * g.channels).update(from: b, count: g.channels) }
+        }
+        Im2Col.col2im(c, batch: r.count, g, addingInto: image)
+    }
+}
+
 enum Im2Col {
     /// cols[(B * gridH * gridW) x K] = every window of images[B x H x W x C], zeros where it
     /// hangs over the padding. With K ordered (ky, kx, c), the in-bounds kx of one ky are one

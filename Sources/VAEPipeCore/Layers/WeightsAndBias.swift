@@ -1,6 +1,6 @@
 /// The parameters every layer with weights has here: W (count `weights`) followed by one bias
-/// per output channel in the layer's slice, and the three things done to the bias the same way
-/// in Linear, Conv2D and ConvTranspose2D.
+/// per output channel in the layer's slice, and the things done to it the same way in Linear,
+/// Conv2D and ConvTranspose2D.
 struct WeightsAndBias {
     let weights: Int, outputs: Int
     private(set) var w: UnsafeMutablePointer<Float>!
@@ -21,11 +21,6 @@ struct WeightsAndBias {
         let bound = 1 / Float(fanIn).squareRoot()
         for i in 0..<weights { w[i] = (2 * rng.nextUniform() - 1) * bound }
         for i in 0..<outputs { b[i] = (2 * rng.nextUniform() - 1) * bound }
-    }
-
-    /// Every one of `rows` output rows [rows x outputs] set to the bias (a GEMM then adds onto it).
-    func fillRowsWithBias(_ y: UnsafeMutablePointer<Float>, rows: Int) {
-        for r in 0..<rows { (y + r * outputs).update(from: b, count: outputs) }
     }
 
     /// db += column sums of dy [rows x outputs].

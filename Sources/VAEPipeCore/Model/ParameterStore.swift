@@ -5,6 +5,9 @@ public final class ParameterStore {
     public let offsets: [Int]
     public let values: FloatBuffer
     public let gradients: FloatBuffer
+    /// True while `gradients` holds only zeros: Adam clears each gradient as it consumes it, so
+    /// the next step need not sweep the buffer again.
+    public var gradientsAreZero = true
 
     public init(specs: [ParameterSpec]) {
         self.specs = specs

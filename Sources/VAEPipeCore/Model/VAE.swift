@@ -85,8 +85,9 @@ public final class VAE {
     /// The forward half of `trainStep`, including dLoss/dlogits from the head.
     public func trainingForward(_ x: UnsafeMutablePointer<Float>, batch: Int, rng: inout SplitMix64) -> BatchLoss {
         // Zeroed here, not in the backward half: the head adds its own parameters' gradients
-        // while it scores the batch.
-        parameters.gradients.zero()
+        // while it scores the batch. (After an Adam step they already are.)
+        if !parameters.gradientsAreZero { parameters.gradients.zero() }
+        parameters.gradientsAreZero = false
         return forward(x, batch: batch, rng: &rng, gradients: true)
     }
 

@@ -30,8 +30,10 @@ public final class Adam {
         sweep.p = store.values.pointer; sweep.g = store.gradients.pointer
         sweep.stepSize = learningRate / bc1
         sweep.invSqrtBc2 = 1 / bc2.squareRoot()
-        // Four streams of 4 bytes per parameter: memory-bound, so both cores share the sweep.
+        // Four streams of 4 bytes per parameter: memory-bound, so both cores share the sweep,
+        // and it clears each gradient as it reads it (the next step's zeroing, for free).
         Parallel.forRanges(store.count, sweep)
+        store.gradientsAreZero = true
     }
 }
 
@@ -58,10 +60,12 @@ private final class Sweep: RangeKernel {
             UnsafeMutableRawPointer(m + i).storeBytes(of: mi, as: V.self)
             UnsafeMutableRawPointer(v + i).storeBytes(of: vi, as: V.self)
             UnsafeMutableRawPointer(p + i).storeBytes(of: pi, as: V.self)
+            UnsafeMutableRawPointer(g + i).storeBytes(of: V(), as: V.self)
             i += 8
         }
         for i in i..<range.upperBound {
             let gi = g[i]
+            g[i] = 0
             let mi = b1 * m[i] + (1 - b1) * gi
             let vi = b2 * v[i] + (1 - b2) * gi * gi
             m[i] = mi; v[i] = vi
