@@ -19,6 +19,7 @@ typedef struct {
 #define MC_MAX 240
 #define NC_MAX 512
 #define KC_MAX 256
+#define VP_GEMM_BIG 1.5e8  // m n k from which chunks are cut finer than one per thread
 #define A_SCRATCH (MC_MAX * KC_MAX)
 #define B_SCRATCH (NC_MAX * KC_MAX)
 
@@ -240,17 +241,22 @@ void vp_gemm(int trans_a, int trans_b, long m, long n, long k, const float *a, c
         }
     }
 
-    long mc = round_up(m < MC_MAX ? m : MC_MAX, mr), nc = round_up(n < NC_MAX ? n : NC_MAX, nr);
-    if (nc > NC_MAX) nc = NC_MAX / nr * nr;
-    // Enough chunks that every thread has work and a thread the OS pauses costs little:
-    // split the longer side while the pieces stay big enough to amortise packing.
-    long want = threads > 1 ? 4L * threads : 1;
-    while (ceil_div(m, mc) * ceil_div(n, nc) < want) {
-        if (nc >= mc && nc >= 4 * nr) nc = round_up(nc / 2, nr);
-        else if (mc >= 8 * mr) mc = round_up(mc / 2, mr);
-        else if (nc >= 2 * nr) nc = round_up(nc / 2, nr);
+    // Enough chunks that every thread has work and, for big products, a thread the OS pauses
+    // costs little; small products (an MLP layer) get one chunk per thread, because every chunk
+    // packs its share of both operands again (and a thread's own packed copy stays in its own
+    // L2, which measured faster than sharing one). Cut the longer side, into equal pieces.
+    long want = threads == 1 ? 1 : (double)m * n * k >= VP_GEMM_BIG ? 4L * threads : threads;
+    long cm = ceil_div(m, MC_MAX), cn = ceil_div(n, NC_MAX);
+    while (cm * cn < want) {
+        long rows = ceil_div(m, cm), cols = ceil_div(n, cn);
+        if (cols >= rows && cols >= 2 * nr) cn++;
+        else if (rows >= 2 * mr) cm++;
+        else if (cols >= 2 * nr) cn++;
         else break;
     }
+    long mc = round_up(ceil_div(m, cm), mr), nc = round_up(ceil_div(n, cn), nr);
+    if (mc > MC_MAX) mc = MC_MAX;
+    if (nc > NC_MAX) nc = NC_MAX;
     g.mc = mc; g.nc = nc; g.nchunks_n = ceil_div(n, nc);
     vp_parallel(ceil_div(m, mc) * g.nchunks_n, gemm_task, &g);
 }

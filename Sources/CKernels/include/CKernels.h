@@ -57,4 +57,11 @@ typedef struct {
 void vp_gemm(int trans_a, int trans_b, long m, long n, long k, const float *a, const float *b,
              float *c, vp_epilogue epilogue);
 
+// MARK: - Adam
+
+/// One Adam step over flat buffers, PyTorch's update order: m = b1 m + (1-b1) g,
+/// v = b2 v + (1-b2) g^2, p -= step_size m / (sqrt(v) inv_sqrt_bc2 + eps); g is cleared.
+void vp_adam(float *p, float *g, float *m, float *v, long count, float beta1, float beta2, float eps,
+             float step_size, float inv_sqrt_bc2);
+
 #endif
