@@ -215,9 +215,11 @@ void vp_gemm(int trans_a, int trans_b, long m, long n, long k, const float *a, c
     vp_gemm_tile(g.isa, &mr, &nr);
     int threads = vp_threads();
 
+    // The split depends on the shape only, never on the thread count, so the sums (and a
+    // resumed run) come out the same on any number of threads.
     long stretches = k / (2 * KC_MAX);
-    if (threads > 1 && m * n <= 256 * 1024 && k >= 2 * (m > n ? m : n) && stretches >= 2) {
-        long tasks = stretches < 4L * threads ? stretches : 4L * threads;
+    if (m * n <= 256 * 1024 && k >= 2 * (m > n ? m : n) && stretches >= 2) {
+        long tasks = stretches < 8 ? stretches : 8;
         size_t need = (size_t)tasks * m * n;
         if (partials_size < need) {
             free(partials_buffer);

@@ -5,6 +5,13 @@
 // by compare-and-swap on the ticket, so a thread still looking at an old job can never claim
 // a task of a new one; jobs alternate between two slots for the same reason. Idle workers
 // spin for about a millisecond (training calls come back to back) and then sleep on a futex.
+//
+// When another process takes a core, a worker can be paused by the OS in the middle of a task
+// and the caller waits for it: slower than doing everything alone. The caller measures how long
+// it waits for the others after its own share; when that is a large part of the calls' time
+// over a window of calls, it runs the next calls alone (the workers go to sleep), then tries
+// the pool again, backing off longer each time the contention is still there. A task computes
+// the same numbers on any thread, so results do not depend on which threads ran it.
 #define _GNU_SOURCE
 #include "CKernels.h"
 #include <limits.h>
@@ -13,6 +20,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 #if defined(__linux__)
 #include <linux/futex.h>
@@ -28,6 +36,10 @@
 #define MAX_THREADS 64
 #define WORKER_SPINS 40000   // pauses before a worker sleeps (~1 ms)
 #define CALLER_SPINS 4000    // pauses before a waiting caller starts yielding its core
+#define WINDOW_CALLS 64      // parallel calls per measurement window
+#define WAIT_SHARE 0.3       // waiting this share of the window's time means contention
+#define SOLO_CALLS_MIN 256   // calls run alone after contention (doubling while it lasts)
+#define SOLO_CALLS_MAX 16384
 
 typedef struct {
     vp_task_fn fn;
@@ -44,7 +56,17 @@ static struct {
     _Atomic int sleepers;
     _Atomic int busy;
     job_t jobs[2];
+    // Contention tracking; only the caller holding `busy` touches these.
+    long window_calls, solo_left, solo_next;
+    _Atomic long calls, solo_calls;
+    double window_seconds, window_wait;
 } pool;
+
+static double seconds_now(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec + t.tv_nsec * 1e-9;
+}
 
 static pthread_once_t pool_once = PTHREAD_ONCE_INIT;
 static pthread_mutex_t pool_resize = PTHREAD_MUTEX_INITIALIZER;
@@ -156,6 +178,15 @@ void vp_parallel(long tasks, vp_task_fn fn, void *ctx) {
         for (long t = 0; t < tasks; t++) fn(ctx, t, 0);
         return;
     }
+    atomic_fetch_add_explicit(&pool.calls, 1, memory_order_relaxed);
+    if (pool.solo_left > 0) {
+        pool.solo_left--;
+        atomic_fetch_add_explicit(&pool.solo_calls, 1, memory_order_relaxed);
+        atomic_store_explicit(&pool.busy, 0, memory_order_release);
+        for (long t = 0; t < tasks; t++) fn(ctx, t, 0);
+        return;
+    }
+    double start = seconds_now();
     uint32_t gen = atomic_load(&pool.generation) + 1;
     job_t *job = &pool.jobs[gen & 1];
     job->fn = fn; job->ctx = ctx; job->tasks = tasks;
@@ -168,8 +199,28 @@ void vp_parallel(long tasks, vp_task_fn fn, void *ctx) {
     run_tasks(gen, 0);
     in_task = 0;
     // Every task is claimed; wait for the ones other threads are still running.
+    double own = seconds_now();
     for (int spins = 0; atomic_load_explicit(&job->done, memory_order_acquire) < tasks; spins++) {
         if (spins < CALLER_SPINS) cpu_relax(); else sched_yield();
     }
+    double end = seconds_now();
+    pool.window_seconds += end - start;
+    pool.window_wait += end - own;
+    if (++pool.window_calls == WINDOW_CALLS) {
+        if (pool.window_wait > WAIT_SHARE * pool.window_seconds) {
+            pool.solo_next = pool.solo_next ? pool.solo_next * 2 : SOLO_CALLS_MIN;
+            if (pool.solo_next > SOLO_CALLS_MAX) pool.solo_next = SOLO_CALLS_MAX;
+            pool.solo_left = pool.solo_next;
+        } else {
+            pool.solo_next = 0;
+        }
+        pool.window_calls = 0;
+        pool.window_seconds = pool.window_wait = 0;
+    }
     atomic_store_explicit(&pool.busy, 0, memory_order_release);
+}
+
+void vp_pool_counts(long *calls, long *solo_calls) {
+    *calls = atomic_load(&pool.calls);
+    *solo_calls = atomic_load(&pool.solo_calls);
 }

@@ -219,6 +219,11 @@ struct Train: ParsableCommand {
                        reports.count, seconds, median, Double(examplesPerEpoch * reports.count) / seconds, 1000 * seconds / steps)
         s += parts.map { String(format: " %@ %.2f ms (%.1f%%)", $0.0, 1000 * $0.1 / steps, 100 * $0.1 / seconds) }
             .joined(separator: " +")
+        let c = Backend.contention
+        if Double(c.alone) >= 0.05 * Double(c.calls) {
+            s += String(format: "; %.0f%% of parallel calls ran on one thread (another process was holding up a core)",
+                        100 * Double(c.alone) / Double(max(c.calls, 1)))
+        }
         return s
     }
 

@@ -46,6 +46,23 @@ final class GEMMTests: XCTestCase {
         }
     }
 
+    /// Chunks and depth splits depend on the shape, never on the thread count, so a run (and a
+    /// resumed run) gives the same numbers on any number of threads.
+    func testProductsAreBitIdenticalOnAnyThreadCount() {
+        for (m, n, k, ta) in [(20, 30, 3000, true), (130, 70, 300, false), (600, 45, 50, false)] {
+            let a = FloatBuffer(GradientCheck.random(m * k, seed: 7)), b = FloatBuffer(GradientCheck.random(k * n, seed: 8))
+            var results: [[Float]] = []
+            for threads in [1, 2, 3] {
+                Parallel.setThreads(threads)
+                let c = FloatBuffer(count: m * n)
+                GEMM.multiply(transA: ta, m: m, n: n, k: k, a: a.pointer, b: b.pointer, c: c.pointer)
+                results.append(c.array)
+            }
+            XCTAssertEqual(results[0], results[1], "\(m)x\(n)x\(k)")
+            XCTAssertEqual(results[0], results[2], "\(m)x\(n)x\(k)")
+        }
+    }
+
     func testTheCPUsBestKernelIsChosenByDefault() {
         XCTAssertEqual(Backend.isa, Backend.cpuISA)
         XCTAssertTrue(Backend.summary.contains(Backend.cpuISA.name), Backend.summary)

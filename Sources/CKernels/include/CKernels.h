@@ -38,6 +38,9 @@ void vp_parallel(long tasks, vp_task_fn fn, void *ctx);
 /// Threads in the pool (the caller included). Fixed at the first call: VAEPIPE_THREADS, or
 /// OMP_NUM_THREADS, or the cores this process may run on.
 int vp_threads(void);
+/// Parallel calls so far, and how many of them ran on the calling thread alone because the
+/// pool's other threads were being held up (another process on the cores).
+void vp_pool_counts(long *calls, long *solo_calls);
 /// Changes the thread count (only between parallel calls; the tests use it).
 void vp_set_threads(int threads);
 

@@ -36,6 +36,14 @@ public enum Backend {
 
     public static var threads: Int { Parallel.threads }
 
+    /// Parallel calls so far, and how many ran on one thread because another process held the
+    /// cores up (the pool then works alone for a while, see Sources/CKernels/pool.c).
+    public static var contention: (calls: Int, alone: Int) {
+        var calls = 0, alone = 0
+        vp_pool_counts(&calls, &alone)
+        return (calls, alone)
+    }
+
     /// The CPU's brand string, as CPUID reports it.
     public static var cpuName: String {
         var buffer = [CChar](repeating: 0, count: 64)
