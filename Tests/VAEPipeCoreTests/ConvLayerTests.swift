@@ -82,6 +82,18 @@ final class ConvLayerTests: XCTestCase {
         }
     }
 
+    /// A batch lowered in slices (here 2 + 1 examples) gives the gradients of the whole batch.
+    func testGradientsMatchFiniteDifferencesWhenTheBatchIsLoweredInSlices() {
+        for (i, q) in Self.shapes.enumerated() {
+            GradientCheck.checkLayer(Conv2D(inChannels: q.cin, outChannels: q.cout, height: q.h, width: q.w,
+                                            kernel: q.k, stride: q.s, padding: q.p, examplesPerSlice: 2),
+                                     batch: 3, seed: 400 + UInt64(i) * 10)
+            GradientCheck.checkLayer(ConvTranspose2D(inChannels: q.cin, outChannels: q.cout, height: q.h, width: q.w,
+                                                     kernel: q.k, stride: q.s, padding: q.p, examplesPerSlice: 2),
+                                     batch: 3, seed: 450 + UInt64(i) * 10)
+        }
+    }
+
     func testZeroPad2DGradientsMatchFiniteDifferences() {
         GradientCheck.checkLayer(ZeroPad2D(channels: 2, height: 5, width: 4, pad: 2), batch: 2, seed: 120)
     }
@@ -105,8 +117,9 @@ final class ConvLayerTests: XCTestCase {
 
     func testConv2DMatchesDirectConvolution() {
         for (i, q) in (Self.shapes + Self.convOnlyShapes).enumerated() {
+            // One example per slice: three slices of the batch of 3.
             let layer = Conv2D(inChannels: q.cin, outChannels: q.cout, height: q.h, width: q.w,
-                               kernel: q.k, stride: q.s, padding: q.p)
+                               kernel: q.k, stride: q.s, padding: q.p, examplesPerSlice: i % 2 == 0 ? nil : 1)
             assertForwardMatches(layer, seed: 200 + UInt64(i), "conv shape \(i)") {
                 self.directConvolution($0, weight: $1, bias: $2, batch: 3, q)
             }
@@ -116,7 +129,7 @@ final class ConvLayerTests: XCTestCase {
     func testConvTranspose2DMatchesDirectScatter() {
         for (i, q) in Self.shapes.enumerated() {
             let layer = ConvTranspose2D(inChannels: q.cin, outChannels: q.cout, height: q.h, width: q.w,
-                                        kernel: q.k, stride: q.s, padding: q.p)
+                                        kernel: q.k, stride: q.s, padding: q.p, examplesPerSlice: i % 2 == 0 ? nil : 1)
             assertForwardMatches(layer, seed: 300 + UInt64(i), "transposed conv shape \(i)") {
                 self.directTransposedConvolution($0, weight: $1, bias: $2, batch: 3, q)
             }

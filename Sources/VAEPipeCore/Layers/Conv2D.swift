@@ -1,7 +1,8 @@
-/// A 2-D convolution on NHWC images, lowered to one GEMM for the whole batch:
-/// cols[(B*Ho*Wo) x K] = im2col(x), y = cols W + b with W stored [K x Cout], K = (ky, kx, Cin).
-/// The product's rows are output pixels and its columns output channels, so y comes out NHWC
-/// with no transposes. `height` and `width` are the input's spatial size.
+/// A 2-D convolution on NHWC images, lowered to GEMMs: cols[(B*Ho*Wo) x K] = im2col(x),
+/// y = cols W + b with W stored [K x Cout], K = (ky, kx, Cin). The product's rows are output
+/// pixels and its columns output channels, so y comes out NHWC with no transposes. The batch is
+/// lowered a slice of examples at a time (see `BatchScratch`), so cols stays in cache between
+/// the copy and the product. `height` and `width` are the input's spatial size.
 public final class Conv2D: Layer {
     public let inChannels: Int, outChannels: Int
     public let height: Int, width: Int
@@ -13,13 +14,14 @@ public final class Conv2D: Layer {
     private let geometry: ConvGeometry
     private var p: WeightsAndBias
     private let lowering: Lowering
-    /// The windows of x in forward; in backward, once dW has used them, the windows' gradients.
+    /// The windows of a slice of x in forward; in backward, once dW has used them, their gradients.
     private let cols: BatchScratch
-    /// The input `cols` holds the windows of, so backward can skip redoing forward's im2col.
+    /// The input `cols` holds the windows of (when one slice held the whole batch), so backward
+    /// can skip redoing forward's im2col.
     private var colsSource: (x: UnsafePointer<Float>, batch: Int)?
 
     public init(inChannels: Int, outChannels: Int, height: Int, width: Int,
-                kernel: Int = 4, stride: Int = 2, padding: Int = 1) {
+                kernel: Int = 4, stride: Int = 2, padding: Int = 1, examplesPerSlice: Int? = nil) {
         let outH = (height + 2 * padding - kernel) / stride + 1
         let outW = (width + 2 * padding - kernel) / stride + 1
         precondition(inChannels > 0 && outChannels > 0 && kernel > 0 && stride > 0 && padding >= 0,
@@ -35,7 +37,7 @@ public final class Conv2D: Layer {
                                 gridHeight: outH, gridWidth: outW)
         p = WeightsAndBias(weights: geometry.windowSize * outChannels, outputs: outChannels)
         lowering = Lowering(geometry)
-        cols = BatchScratch(perExample: geometry.gridSize * geometry.windowSize)
+        cols = BatchScratch(perExample: geometry.gridSize * geometry.windowSize, slice: examplesPerSlice)
     }
 
     public var parameterSpecs: [ParameterSpec] {
@@ -51,32 +53,37 @@ public final class Conv2D: Layer {
     public func initialize(rng: inout SplitMix64) { p.initialize(fanIn: geometry.windowSize, rng: &rng) }
 
     public func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, batch: Int) {
-        let rows = batch * geometry.gridSize, n = outChannels
-        let c = cols.pointer(batch: batch)
-        lowering.im2col(x, batch: batch, into: c)
-        colsSource = (x, batch)
-        GEMM.multiply(m: rows, n: n, k: geometry.windowSize, a: c, b: p.w, bias: p.b, c: y)
+        colsSource = nil
+        for (first, count) in cols.slices(batch) {
+            let c = cols.pointer(batch: count)
+            lowering.im2col(x + first * inputSize, batch: count, into: c)
+            GEMM.multiply(m: count * geometry.gridSize, n: outChannels, k: geometry.windowSize,
+                          a: c, b: p.w, bias: p.b, c: y + first * outputSize)
+            if count == batch { colsSource = (x, batch) }
+        }
     }
 
     public func backward(
         _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ dy: UnsafePointer<Float>,
         _ dx: UnsafeMutablePointer<Float>?, batch: Int
     ) {
-        let rows = batch * geometry.gridSize, n = outChannels, k = geometry.windowSize
-        let c = cols.pointer(batch: batch)
-        // The cached windows are valid when this backward follows the forward of the same x, as
-        // in Sequential (which keeps x unchanged in between); any other call rebuilds them. After
-        // dW the buffer holds dcols instead (one buffer per layer, not two: the activations of a
-        // 64x64 model are hundreds of megabytes).
-        if colsSource?.x != x || colsSource?.batch != batch {
-            lowering.im2col(x, batch: batch, into: c)
+        let n = outChannels, k = geometry.windowSize
+        p.accumulateBiasGradient(dy, rows: batch * geometry.gridSize)
+        for (first, count) in cols.slices(batch) {
+            let rows = count * geometry.gridSize, c = cols.pointer(batch: count)
+            let dySlice = dy + first * outputSize
+            // The cached windows are valid when this backward follows the forward of the same x,
+            // as in Sequential (which keeps x unchanged in between); any other call rebuilds them.
+            // After dW the buffer holds dcols instead.
+            if colsSource?.x != x || colsSource?.batch != batch {
+                lowering.im2col(x + first * inputSize, batch: count, into: c)
+            }
+            colsSource = nil
+            // dW += cols^T dy ; dcols = dy W^T, scattered back into dx
+            GEMM.multiply(transA: true, m: k, n: n, k: rows, a: c, b: dySlice, beta: 1, c: p.dw)
+            guard let dx else { continue }
+            GEMM.multiply(transB: true, m: rows, n: k, k: n, a: dySlice, b: p.w, c: c)
+            lowering.col2im(c, batch: count, into: dx + first * inputSize, start: .zero)
         }
-        // dW += cols^T dy ; db += column sums of dy ; dcols = dy W^T, scattered back into dx
-        GEMM.multiply(transA: true, m: k, n: n, k: rows, a: c, b: dy, beta: 1, c: p.dw)
-        p.accumulateBiasGradient(dy, rows: rows)
-        colsSource = nil
-        guard let dx else { return }
-        GEMM.multiply(transB: true, m: rows, n: k, k: n, a: dy, b: p.w, c: c)
-        lowering.col2im(c, batch: batch, into: dx, start: .zero)
     }
 }

@@ -19,7 +19,7 @@ public final class ConvTranspose2D: Layer {
     private let lowering: Lowering
 
     public init(inChannels: Int, outChannels: Int, height: Int, width: Int,
-                kernel: Int = 4, stride: Int = 2, padding: Int = 1) {
+                kernel: Int = 4, stride: Int = 2, padding: Int = 1, examplesPerSlice: Int? = nil) {
         let outH = (height - 1) * stride - 2 * padding + kernel
         let outW = (width - 1) * stride - 2 * padding + kernel
         precondition(inChannels > 0 && outChannels > 0 && height > 0 && width > 0
@@ -34,7 +34,7 @@ public final class ConvTranspose2D: Layer {
                                 kernel: kernel, stride: stride, padding: padding,
                                 gridHeight: height, gridWidth: width)
         p = WeightsAndBias(weights: inChannels * geometry.windowSize, outputs: outChannels)
-        cols = BatchScratch(perExample: geometry.gridSize * geometry.windowSize)
+        cols = BatchScratch(perExample: geometry.gridSize * geometry.windowSize, slice: examplesPerSlice)
         lowering = Lowering(geometry)
     }
 
@@ -52,25 +52,30 @@ public final class ConvTranspose2D: Layer {
     public func initialize(rng: inout SplitMix64) { p.initialize(fanIn: geometry.windowSize, rng: &rng) }
 
     public func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, batch: Int) {
-        let rows = batch * geometry.gridSize
-        let c = cols.pointer(batch: batch)
-        GEMM.multiply(m: rows, n: geometry.windowSize, k: inChannels, a: x, b: p.w, c: c)
-        // Starting y at the bias makes col2im's scatter-add the whole rest of the forward.
-        lowering.col2im(c, batch: batch, into: y, start: .bias(p.b))
+        for (first, count) in cols.slices(batch) {
+            let c = cols.pointer(batch: count)
+            GEMM.multiply(m: count * geometry.gridSize, n: geometry.windowSize, k: inChannels,
+                          a: x + first * inputSize, b: p.w, c: c)
+            // Starting y at the bias makes col2im's scatter-add the whole rest of the forward.
+            lowering.col2im(c, batch: count, into: y + first * outputSize, start: .bias(p.b))
+        }
     }
 
     public func backward(
         _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ dy: UnsafePointer<Float>,
         _ dx: UnsafeMutablePointer<Float>?, batch: Int
     ) {
-        let rows = batch * geometry.gridSize, k = geometry.windowSize
+        let k = geometry.windowSize
         // db += column sums of dy ; dcols = im2col(dy) ; dW += x^T dcols ; dx = dcols W^T
         p.accumulateBiasGradient(dy, rows: batch * outputHeight * outputWidth)
-        let d = cols.pointer(batch: batch)
-        lowering.im2col(dy, batch: batch, into: d)
-        GEMM.multiply(transA: true, m: inChannels, n: k, k: rows, a: x, b: d, beta: 1, c: p.dw)
-        if let dx {
-            GEMM.multiply(transB: true, m: rows, n: inChannels, k: k, a: d, b: p.w, c: dx)
+        for (first, count) in cols.slices(batch) {
+            let rows = count * geometry.gridSize, d = cols.pointer(batch: count)
+            let xSlice = x + first * inputSize
+            lowering.im2col(dy + first * outputSize, batch: count, into: d)
+            GEMM.multiply(transA: true, m: inChannels, n: k, k: rows, a: xSlice, b: d, beta: 1, c: p.dw)
+            if let dx {
+                GEMM.multiply(transB: true, m: rows, n: inChannels, k: k, a: d, b: p.w, c: dx + first * inputSize)
+            }
         }
     }
 }

@@ -163,19 +163,45 @@ enum Im2Col {
     }
 }
 
-/// A scratch matrix of `perExample` floats per example that lives as long as its layer. The
+/// A scratch matrix of `perExample` floats per example for one slice of the batch, that lives as
+/// long as its layer. A layer lowers its batch a slice at a time: cols of a whole 64x64 batch
+/// are tens of megabytes per layer, which would go to memory and back between im2col and the
+/// GEMM; a slice of about `sliceBytes` stays in cache, and the scratch stays that small. The
 /// `Layer` protocol carries no capacity, so it is sized on first use and regrown only when a
-/// larger batch arrives; smaller batches reuse it, so a training step allocates nothing.
+/// larger slice arrives; a training step allocates nothing.
 final class BatchScratch {
+    static let sliceBytes = 4 << 20
     let perExample: Int
+    /// Examples per slice.
+    let slice: Int
     private var buffer: FloatBuffer?
 
-    init(perExample: Int) { self.perExample = perExample }
+    /// `slice`: examples per slice (default: as many as fit in `sliceBytes`).
+    init(perExample: Int, slice: Int? = nil) {
+        self.perExample = perExample
+        self.slice = max(1, slice ?? Self.sliceBytes / 4 / max(1, perExample))
+    }
+
+    /// (first example, count) of each slice of a batch.
+    func slices(_ batch: Int) -> BatchSlices { BatchSlices(batch: batch, slice: slice) }
 
     func pointer(batch: Int) -> UnsafeMutablePointer<Float> {
         if let buffer, buffer.count >= batch * perExample { return buffer.pointer }
         let grown = FloatBuffer(count: batch * perExample)
         buffer = grown
         return grown.pointer
+    }
+}
+
+/// The slices of 0..<batch, `slice` examples each (the last may be shorter), as (first, count)
+/// pairs, without building an array.
+struct BatchSlices: Sequence, IteratorProtocol {
+    let batch: Int, slice: Int
+    private var position = 0
+    init(batch: Int, slice: Int) { self.batch = batch; self.slice = slice }
+    mutating func next() -> (first: Int, count: Int)? {
+        guard position < batch else { return nil }
+        defer { position += slice }
+        return (position, Swift.min(slice, batch - position))
     }
 }
