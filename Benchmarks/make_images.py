@@ -2,10 +2,11 @@
 
 Each image is a smooth random colour field (a 6x6 grid of random colours, bicubic-upscaled),
 with a Fashion-MNIST item drawn in when the data set is installed, plus mild noise so JPEG and
-PNG have texture to code, as photos do. Sizes vary around --size (+-20%, either aspect), and the
-images go into --classes sub-folders, so the folder looks like an ImageFolder data set.
+PNG have texture to code, as photos do. Sizes vary around --size (+-20%, either aspect), or are
+exactly --size x --size with --square, and the images go into --classes sub-folders, so the folder
+looks like an ImageFolder data set.
 
-usage: /usr/bin/python3 make_images.py OUT_DIR --count 2000 --format jpeg|png [--size 200]
+usage: /usr/bin/python3 make_images.py OUT_DIR --count 2000 --format jpeg|png [--size 200] [--square]
        [--quality 90] [--classes 10] [--seed 1] [--processes 2]
 """
 import argparse
@@ -28,13 +29,22 @@ def fashion_items():
     return data.reshape(-1, 28, 28)
 
 
+ITEMS = None  # the Fashion-MNIST items, set once per worker (not pickled with every task)
+
+
+def set_items(items):
+    global ITEMS
+    ITEMS = items
+
+
 def make(args):
-    index, opts, items = args
+    index, opts = args
+    items = ITEMS
     rng = random.Random(opts.seed * 1_000_003 + index)
     nrng = np.random.default_rng(opts.seed * 1_000_003 + index)
     side = opts.size
-    w = int(side * rng.uniform(0.8, 1.2))
-    h = int(side * rng.uniform(0.8, 1.2))
+    w = side if opts.square else int(side * rng.uniform(0.8, 1.2))
+    h = side if opts.square else int(side * rng.uniform(0.8, 1.2))
     grid = Image.fromarray(nrng.integers(0, 256, size=(6, 6, 3), dtype=np.uint8), "RGB")
     img = np.asarray(grid.resize((w, h), Image.BICUBIC), dtype=np.float32)
     if items is not None:
@@ -61,6 +71,7 @@ def main():
     p.add_argument("--count", type=int, default=2000)
     p.add_argument("--format", choices=["jpeg", "png"], default="jpeg")
     p.add_argument("--size", type=int, default=200)
+    p.add_argument("--square", action="store_true", help="every image exactly SIZE x SIZE (no resize needed)")
     p.add_argument("--quality", type=int, default=90)
     p.add_argument("--classes", type=int, default=10)
     p.add_argument("--seed", type=int, default=1)
@@ -70,8 +81,8 @@ def main():
         os.makedirs(os.path.join(opts.out, f"class{c:02d}"), exist_ok=True)
     os.makedirs(opts.out, exist_ok=True)
     items = fashion_items()
-    with Pool(opts.processes) as pool:
-        sizes = pool.map(make, [(i, opts, items) for i in range(opts.count)], chunksize=64)
+    with Pool(opts.processes, initializer=set_items, initargs=(items,)) as pool:
+        sizes = pool.map(make, [(i, opts) for i in range(opts.count)], chunksize=64)
     print(f"wrote {opts.count} {opts.format} images to {opts.out}: {sum(sizes) / 2**20:.1f} MiB")
 
 
