@@ -64,7 +64,7 @@ final class GEMMTests: XCTestCase {
         }
     }
 
-    func testTheCPUsBestKernelIsChosenByDefault() throws {
+    func testTheKernelsRunTheBestInstructionSetTheCPUHas() throws {
         try XCTSkipIf(ProcessInfo.processInfo.environment["VAEPIPE_ISA"] != nil, "VAEPIPE_ISA caps the kernels in this run")
         Backend.setISA(.avx512)  // asks for the most; gets what the CPU has
         XCTAssertEqual(Backend.isa, Backend.cpuISA)
