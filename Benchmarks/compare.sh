@@ -27,7 +27,10 @@
 #      .build/release/vaepipe; this script never builds it),
 #      COTENANT=1: every run again with one core kept busy (`yes > /dev/null`): column
 #        "slowdown with co-tenant" = busy median / quiet median,
-#      PRESCOTT=1: vaepipe again with OPENBLAS_CORETYPE=PRESCOTT: its median as a column.
+#      PRESCOTT=1: vaepipe again with OPENBLAS_CORETYPE=PRESCOTT: its median as a column,
+#      ROUNDS=N: every quiet run N times, the tools taking turns (vaepipe, peers, vaepipe, peers...),
+#        each tool's figure the median of its rounds' medians, the rounds listed beside it: on a
+#        virtual machine whose speed drifts by 5-10% within minutes, one round is not enough.
 # vaepipe runs with the caller's environment as it is (no OPENBLAS_NUM_THREADS or the like is set).
 # Every run is wrapped in /usr/bin/time -v for its peak RSS. Tables go to stdout and $OUT/report.md.
 set -euo pipefail
@@ -101,13 +104,15 @@ run() {
   [ $status = ok ] || echo "   $tool ($variant) failed: see $base.log" >&2
   printf '%s\t%s\t%s\t%s\t%s\n' "$case" "$tool" "$variant" "$status" "$base" >> "$OUT/runs.tsv"
 }
-variants() { echo quiet ${COTENANT:+busy}; }
+ROUND=1
+variants() { if [ "$ROUND" = 1 ]; then echo quiet ${COTENANT:+busy}; else echo "quiet$ROUND"; fi; }
 
 # vaepipe CASE ARGS...: the quiet run, then the co-tenant and PRESCOTT variants when asked.
 vaepipe() {
   local case=$1; shift
   local v
-  for v in $(variants) ${PRESCOTT:+prescott}; do
+  local extra=; [ "$ROUND" = 1 ] && extra=${PRESCOTT:+prescott}
+  for v in $(variants) $extra; do
     local run_dir="$OUT/$case/vaepipe.$v.run" envs=()
     rm -rf "$run_dir"
     [ "$v" = prescott ] && envs=(OPENBLAS_CORETYPE=PRESCOTT)
@@ -149,54 +154,56 @@ PYEOF
 }
 
 # --- the cases -----------------------------------------------------------------------------------
-if [[ $which == mlp || $which == all ]]; then
-  n=$(epochs_for 10)
-  for head in bernoulli gaussian; do
-    c="mlp-$head"
-    echo "$c|mlp 784-400-20, $head head, Fashion-MNIST|$n" >> "$OUT/cases.txt"
-    # shellcheck disable=SC2046
-    vaepipe "$c" --data "$DATA" --arch mlp --latent 20 --hidden 400 --likelihood "$head" --epochs "$n" $(limit_args)
-    for p in "${peers[@]}"; do
-      if [ "$p" = jax ]; then
-        peer "$c" jax "$BENCH_DIR/jax_vae.py" --data "$(jax_data)" --likelihood "$head" --epochs "$n" --batch 128 --lr 1e-3 --seed 1
-      else
-        # shellcheck disable=SC2046
-        peer "$c" "$p" "$BENCH_DIR/torch_vae.py" --data "$DATA" --model mlp --likelihood "$head" --epochs "$n" \
-          --batch 128 --lr 1e-3 --threads 2 --seed 1 $(limit_args) $(compile_flag "$p")
-      fi
+for ROUND in $(seq 1 "${ROUNDS:-1}"); do
+  if [[ $which == mlp || $which == all ]]; then
+    n=$(epochs_for 10)
+    for head in bernoulli gaussian; do
+      c="mlp-$head"
+      [ "$ROUND" = 1 ] && echo "$c|mlp 784-400-20, $head head, Fashion-MNIST|$n" >> "$OUT/cases.txt"
+      # shellcheck disable=SC2046
+      vaepipe "$c" --data "$DATA" --arch mlp --latent 20 --hidden 400 --likelihood "$head" --epochs "$n" $(limit_args)
+      for p in "${peers[@]}"; do
+        if [ "$p" = jax ]; then
+          peer "$c" jax "$BENCH_DIR/jax_vae.py" --data "$(jax_data)" --likelihood "$head" --epochs "$n" --batch 128 --lr 1e-3 --seed 1
+        else
+          # shellcheck disable=SC2046
+          peer "$c" "$p" "$BENCH_DIR/torch_vae.py" --data "$DATA" --model mlp --likelihood "$head" --epochs "$n" \
+            --batch 128 --lr 1e-3 --threads 2 --seed 1 $(limit_args) $(compile_flag "$p")
+        fi
+      done
     done
-  done
-fi
-if [[ $which == conv || $which == all ]]; then
-  n=$(epochs_for 3); c=conv-bernoulli
-  echo "$c|conv 32x32 1-32-64-128 -> 256 -> 32 (torch_vae.py --model conv), bernoulli head, Fashion-MNIST|$n" >> "$OUT/cases.txt"
-  # shellcheck disable=SC2046
-  vaepipe "$c" --data "$DATA" --arch conv --latent 32 --hidden 256 --width 32 --likelihood bernoulli --epochs "$n" $(limit_args 12800)
-  for p in "${peers[@]}"; do
-    [ "$p" = jax ] && continue
+  fi
+  if [[ $which == conv || $which == all ]]; then
+    n=$(epochs_for 3); c=conv-bernoulli
+    [ "$ROUND" = 1 ] && echo "$c|conv 32x32 1-32-64-128 -> 256 -> 32 (torch_vae.py --model conv), bernoulli head, Fashion-MNIST|$n" >> "$OUT/cases.txt"
     # shellcheck disable=SC2046
-    peer "$c" "$p" "$BENCH_DIR/torch_vae.py" --data "$DATA" --model conv --likelihood bernoulli --epochs "$n" \
-      --batch 128 --lr 1e-3 --threads 2 --seed 1 $(limit_args 12800) $(compile_flag "$p")
-  done
-fi
-if [[ $which == folder || $which == all ]]; then
-  [ -d "$FOLDER" ] || "$HERE/make_folder64.sh" "$FOLDER"
-  n=$(epochs_for 3); c=folder64-bernoulli
-  echo "$c|conv 64x64 3-32-64-128-256 -> 256 -> 20, bernoulli head, $FOLDER (no test split: last epoch's train neg-ELBO)|$n" >> "$OUT/cases.txt"
-  # shellcheck disable=SC2046
-  vaepipe "$c" --data "$FOLDER" --size 64 --channels 3 --arch conv --latent 20 --hidden 256 --width 32 \
-    --likelihood bernoulli --epochs "$n" $(limit_args)
-  for p in "${peers[@]}"; do
-    [ "$p" = jax ] && continue
-    if ! "$(python_of "$p")" -c "import numpy, PIL" 2>/dev/null; then
-      note "skip $(peer_name "$p") for folder64: no Pillow/numpy for $(python_of "$p") (venv: $(dirname "$(python_of "$p")")/pip install pillow numpy; Debian: apt-get install python3-pil)"
-      continue
-    fi
+    vaepipe "$c" --data "$DATA" --arch conv --latent 32 --hidden 256 --width 32 --likelihood bernoulli --epochs "$n" $(limit_args 12800)
+    for p in "${peers[@]}"; do
+      [ "$p" = jax ] && continue
+      # shellcheck disable=SC2046
+      peer "$c" "$p" "$BENCH_DIR/torch_vae.py" --data "$DATA" --model conv --likelihood bernoulli --epochs "$n" \
+        --batch 128 --lr 1e-3 --threads 2 --seed 1 $(limit_args 12800) $(compile_flag "$p")
+    done
+  fi
+  if [[ $which == folder || $which == all ]]; then
+    [ -d "$FOLDER" ] || "$HERE/make_folder64.sh" "$FOLDER"
+    n=$(epochs_for 3); c=folder64-bernoulli
+    [ "$ROUND" = 1 ] && echo "$c|conv 64x64 3-32-64-128-256 -> 256 -> 20, bernoulli head, $FOLDER (no test split: last epoch's train neg-ELBO)|$n" >> "$OUT/cases.txt"
     # shellcheck disable=SC2046
-    peer "$c" "$p" "$HERE/torch_folder_vae.py" --data "$FOLDER" --size 64 --latent 20 --hidden 256 --width 32 \
-      --epochs "$n" --batch 128 --lr 1e-3 --threads 2 --seed 1 $(limit_args) $(compile_flag "$p")
-  done
-fi
+    vaepipe "$c" --data "$FOLDER" --size 64 --channels 3 --arch conv --latent 20 --hidden 256 --width 32 \
+      --likelihood bernoulli --epochs "$n" $(limit_args)
+    for p in "${peers[@]}"; do
+      [ "$p" = jax ] && continue
+      if ! "$(python_of "$p")" -c "import numpy, PIL" 2>/dev/null; then
+        note "skip $(peer_name "$p") for folder64: no Pillow/numpy for $(python_of "$p") (venv: $(dirname "$(python_of "$p")")/pip install pillow numpy; Debian: apt-get install python3-pil)"
+        continue
+      fi
+      # shellcheck disable=SC2046
+      peer "$c" "$p" "$HERE/torch_folder_vae.py" --data "$FOLDER" --size 64 --latent 20 --hidden 256 --width 32 \
+        --epochs "$n" --batch 128 --lr 1e-3 --threads 2 --seed 1 $(limit_args) $(compile_flag "$p")
+    done
+  fi
+done
 
 # --- the tables ----------------------------------------------------------------------------------
 {
@@ -256,7 +263,12 @@ if notes:
 
 for case, title, epochs in cases:
     tools = [t for t in ORDER if (case, t, "quiet") in runs]
-    res = {t: result(t, *runs[(case, t, "quiet")]) for t in tools}
+    res, rounds = {}, {}
+    for t in tools:
+        label, s, fig, rss = result(t, *runs[(case, t, "quiet")])
+        more = [result(t, *runs[k])[1] for k in sorted(runs) if k[0] == case and k[1] == t and re.fullmatch(r"quiet\d+", k[2])]
+        rounds[t] = [x for x in [s] + more if x is not None]
+        res[t] = (label, median(rounds[t]) if rounds[t] and s is not None else s, fig, rss)
     vp = res.get("vaepipe", (None, None, None, None))
     vp_s, vp_fig = vp[1], vp[2]
     n_train = None
@@ -268,7 +280,7 @@ for case, title, epochs in cases:
     print(f"\n## {case}: {title}; {epochs} epoch{'s' if epochs != '1' else ''}"
           + (f", {n_train} training images" if n_train else ""))
     fig_name = "test neg-ELBO" if test else "train neg-ELBO (last epoch)"
-    head = ["tool", "median s/epoch", "vaepipe speed-up", fig_name, "vs vaepipe", "peak RSS MiB"]
+    head = ["tool", "median s/epoch" + (" (each round)" if any(len(r) > 1 for r in rounds.values()) else ""), "vaepipe speed-up", fig_name, "vs vaepipe", "peak RSS MiB"]
     if "cotenant" in flags:
         head.append("slowdown with co-tenant")
     if "prescott" in flags:
@@ -284,7 +296,8 @@ for case, title, epochs in cases:
         else:
             up = "" if not vp_s else f"{s / vp_s:.2f}x"
             diff = "-" if t == "vaepipe" else "" if vp_fig is None or fig is None else f"{100 * (fig - vp_fig) / abs(vp_fig):+.2f}%"
-            row = [label, secs(s), up, f"{fig:.2f}" if fig is not None else "", diff, f"{rss:.0f}" if rss else ""]
+            shown = secs(s) + (" (" + ", ".join(secs(x) for x in rounds[t]) + ")" if len(rounds[t]) > 1 else "")
+            row = [label, shown, up, f"{fig:.2f}" if fig is not None else "", diff, f"{rss:.0f}" if rss else ""]
         if "cotenant" in flags:
             busy = runs.get((case, t, "busy"))
             b = result(t, *busy)[1] if busy else None
