@@ -41,8 +41,7 @@ __attribute__((target("avx2,fma"))) static void adam_avx2(const adam_job *j, lon
 __attribute__((target("avx512f,fma"))) static void adam_avx512(const adam_job *j, long lo, long hi) { ADAM_BODY(16) }
 #endif
 
-static void adam_task(void *ctx, long task, int thread) {
-    (void)thread;
+static void adam_task(void *ctx, long task) {
     const adam_job *j = ctx;
     long lo = task * j->chunk, hi = lo + j->chunk < j->count ? lo + j->chunk : j->count;
     switch (j->isa) {

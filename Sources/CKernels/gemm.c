@@ -23,6 +23,20 @@ typedef struct {
 #define A_SCRATCH (MC_MAX * KC_MAX)
 #define B_SCRATCH (NC_MAX * KC_MAX)
 
+/// What the epilogue makes of one element: r is the product (or sum of partial products) and
+/// `old` the element C held before; `first` says whether beta applies (later depth blocks add).
+static inline __attribute__((always_inline)) float finish(float r, float old, int first, int last,
+                                                          const vp_epilogue *ep, const float *bias) {
+    float beta = first ? ep->beta : 1;
+    if (beta == 1) r += old;
+    else if (beta != 0) r += beta * old;
+    if (last) {
+        if (bias) r += *bias;
+        if (ep->relu && !(r > 0)) r = 0;
+    }
+    return r;
+}
+
 typedef float v8f __attribute__((vector_size(32)));
 
 /// o[q] = column q of the 8x8 block whose rows are r[0..7] (unpack, then 64-bit, then
@@ -135,6 +149,7 @@ static float *thread_scratch(void) {
     float *s = pthread_getspecific(scratch_key);
     if (!s) {
         s = aligned_alloc(64, (size_t)(A_SCRATCH + B_SCRATCH) * sizeof(float));
+        if (!s) abort();  // 1 MiB once per thread: nothing sensible to do without it
         pthread_setspecific(scratch_key, s);
     }
     return s;
@@ -167,20 +182,16 @@ typedef struct {
 static _Thread_local float *partials_buffer;
 static _Thread_local size_t partials_size;
 
-static void split_task(void *ctx, long task, int thread) {
-    (void)thread;
+static void split_task(void *ctx, long task) {
     const split_job *s = ctx;
     gemm_job g = s->job;
     long k0 = task * s->stretch, k1 = k0 + s->stretch < g.k ? k0 + s->stretch : g.k;
-    // op(A) columns k0..<k1 and op(B) rows k0..<k1: the same pointer offsets for either layout
-    // of A (row stride k, or k rows of m) once lda and ldb are kept; the chunk reads them from
-    // the job, so narrow the job to a sub-matrix with the same leading dimensions.
-    g.a = g.trans_a ? g.a + k0 * g.m : g.a + k0;
-    g.b = g.trans_b ? g.b + k0 : g.b + k0 * g.n;
+    // op(A) columns k0..<k1 and op(B) rows k0..<k1, as sub-matrices with the whole product's
+    // leading dimensions (which the job keeps), into this task's own C.
+    g.a = g.trans_a ? g.a + k0 * g.lda : g.a + k0;
+    g.b = g.trans_b ? g.b + k0 : g.b + k0 * g.ldb;
     g.c = s->partials + task * g.m * g.n;
     g.ep = (vp_epilogue){0, 0, 0};
-    g.lda = g.trans_a ? g.m : g.k;
-    g.ldb = g.trans_b ? g.k : g.n;
     g.k = k1 - k0;
     float *scratch = thread_scratch();
     for (long m0 = 0; m0 < g.m; m0 += MC_MAX)
@@ -188,28 +199,26 @@ static void split_task(void *ctx, long task, int thread) {
             run_chunk(&g, m0, m0 + MC_MAX < g.m ? m0 + MC_MAX : g.m, n0, n0 + NC_MAX < g.n ? n0 + NC_MAX : g.n, scratch);
 }
 
-static void gemm_task(void *ctx, long task, int thread) {
-    (void)thread;
+/// C = the epilogue of the sum of `tasks` partial products [m x n] (none: of zero).
+static void add_partials(float *c, const float *partials, long tasks, long m, long n, const vp_epilogue *ep) {
+    for (long i = 0; i < m * n; i++) {
+        float r = 0;
+        for (long t = 0; t < tasks; t++) r += partials[t * m * n + i];
+        c[i] = finish(r, c[i], 1, 1, ep, ep->bias ? ep->bias + i % n : NULL);
+    }
+}
+
+static void gemm_task(void *ctx, long task) {
     const gemm_job *g = ctx;
     long m0 = (task / g->nchunks_n) * g->mc, n0 = (task % g->nchunks_n) * g->nc;
     long m1 = m0 + g->mc < g->m ? m0 + g->mc : g->m, n1 = n0 + g->nc < g->n ? n0 + g->nc : g->n;
-    float *bp = thread_scratch();
-    if (!bp) abort();
-    run_chunk(g, m0, m1, n0, n1, bp);
+    run_chunk(g, m0, m1, n0, n1, thread_scratch());
 }
 
 void vp_gemm(int trans_a, int trans_b, long m, long n, long k, const float *a, const float *b,
              float *c, vp_epilogue ep) {
     if (m <= 0 || n <= 0) return;
-    if (k <= 0) {  // no product: only the epilogue
-        for (long i = 0; i < m * n; i++) {
-            float r = ep.beta == 0 ? 0 : ep.beta * c[i];
-            if (ep.bias) r += ep.bias[i % n];
-            if (ep.relu && !(r > 0)) r = 0;
-            c[i] = r;
-        }
-        return;
-    }
+    if (k <= 0) { add_partials(c, NULL, 0, m, n, &ep); return; }  // no product: only the epilogue
     gemm_job g = {trans_a, trans_b, m, n, k, trans_a ? m : k, trans_b ? k : n, a, b, c, ep, 0, 0, 0, vp_gemm_isa()};
     int mr, nr;
     vp_gemm_tile(g.isa, &mr, &nr);
@@ -230,15 +239,7 @@ void vp_gemm(int trans_a, int trans_b, long m, long n, long k, const float *a, c
             split_job s = {g, round_up(ceil_div(k, tasks), KC_MAX), partials_buffer};
             tasks = ceil_div(k, s.stretch);
             vp_parallel(tasks, split_task, &s);
-            for (long i = 0; i < m * n; i++) {
-                float r = 0;
-                for (long t = 0; t < tasks; t++) r += partials_buffer[t * m * n + i];
-                if (ep.beta == 1) r += c[i];
-                else if (ep.beta != 0) r += ep.beta * c[i];
-                if (ep.bias) r += ep.bias[i % n];
-                if (ep.relu && !(r > 0)) r = 0;
-                c[i] = r;
-            }
+            add_partials(c, partials_buffer, tasks, m, n, &ep);
             return;
         }
     }

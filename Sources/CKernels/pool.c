@@ -95,7 +95,7 @@ static void run_tasks(uint32_t gen, int thread) {
     while ((uint32_t)(t >> 32) == gen && (long)(uint32_t)t < job->tasks) {
         if (atomic_compare_exchange_weak_explicit(&pool.ticket, &t, t + 1, memory_order_acq_rel,
                                                   memory_order_acquire)) {
-            job->fn(job->ctx, (long)(uint32_t)t, thread);
+            job->fn(job->ctx, (long)(uint32_t)t);
             atomic_fetch_add_explicit(&job->done, 1, memory_order_release);
             t = atomic_load_explicit(&pool.ticket, memory_order_acquire);
         }
@@ -175,7 +175,7 @@ void vp_parallel(long tasks, vp_task_fn fn, void *ctx) {
     int expected = 0;
     if (tasks == 1 || pool.threads == 1 || in_task ||
         !atomic_compare_exchange_strong(&pool.busy, &expected, 1)) {
-        for (long t = 0; t < tasks; t++) fn(ctx, t, 0);
+        for (long t = 0; t < tasks; t++) fn(ctx, t);
         return;
     }
     atomic_fetch_add_explicit(&pool.calls, 1, memory_order_relaxed);
@@ -183,7 +183,7 @@ void vp_parallel(long tasks, vp_task_fn fn, void *ctx) {
         pool.solo_left--;
         atomic_fetch_add_explicit(&pool.solo_calls, 1, memory_order_relaxed);
         atomic_store_explicit(&pool.busy, 0, memory_order_release);
-        for (long t = 0; t < tasks; t++) fn(ctx, t, 0);
+        for (long t = 0; t < tasks; t++) fn(ctx, t);
         return;
     }
     double start = seconds_now();

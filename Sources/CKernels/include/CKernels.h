@@ -29,11 +29,11 @@ void vp_gemm_tile(vp_isa isa, int *mr, int *nr);
 
 // MARK: - Thread pool
 
-/// Runs fn(ctx, task, thread) for every task in 0..<tasks over the pool's threads; the caller
-/// is thread 0 and takes part. Tasks are claimed one at a time, so a thread that the OS
-/// pauses does not hold the others up. Calls from inside a task, or from a second thread while
-/// the pool is busy, run inline on the calling thread (thread 0's scratch is then not used).
-typedef void (*vp_task_fn)(void *ctx, long task, int thread);
+/// Runs fn(ctx, task) for every task in 0..<tasks over the pool's threads; the caller takes
+/// part. Tasks are claimed one at a time, so a thread that the OS pauses does not hold the
+/// others up. Calls from inside a task, or from a second thread while
+/// the pool is busy, run inline on the calling thread.
+typedef void (*vp_task_fn)(void *ctx, long task);
 void vp_parallel(long tasks, vp_task_fn fn, void *ctx);
 /// Threads in the pool (the caller included). Fixed at the first call: VAEPIPE_THREADS, or
 /// OMP_NUM_THREADS, or the cores this process may run on.

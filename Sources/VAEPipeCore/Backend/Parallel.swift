@@ -34,7 +34,7 @@ private struct RangeJob {
     let count: Int, size: Int
 }
 
-private func runRangeTask(_ context: UnsafeMutableRawPointer?, _ task: Int, _ thread: Int32) {
+private func runRangeTask(_ context: UnsafeMutableRawPointer?, _ task: Int) {
     let job = context!.assumingMemoryBound(to: RangeJob.self)
     let lower = min(job.pointee.count, task * job.pointee.size)
     job.pointee.kernel.run(lower..<min(job.pointee.count, lower + job.pointee.size))
