@@ -199,13 +199,37 @@ static void split_task(void *ctx, long task) {
             run_chunk(&g, m0, m0 + MC_MAX < g.m ? m0 + MC_MAX : g.m, n0, n0 + NC_MAX < g.n ? n0 + NC_MAX : g.n, scratch);
 }
 
-/// C = the epilogue of the sum of `tasks` partial products [m x n] (none: of zero).
-static void add_partials(float *c, const float *partials, long tasks, long m, long n, const vp_epilogue *ep) {
-    for (long i = 0; i < m * n; i++) {
-        float r = 0;
-        for (long t = 0; t < tasks; t++) r += partials[t * m * n + i];
-        c[i] = finish(r, c[i], 1, 1, ep, ep->bias ? ep->bias + i % n : NULL);
+typedef struct { float *c; const float *partials; long tasks, m, n, rows; const vp_epilogue *ep; } sum_job;
+
+// Rows rows*task ..< of C: the partial products summed in task order (the same order on any
+// number of threads), then the epilogue. Plain loops over one row so that they vectorise.
+static void sum_task(void *ctx, long task) {
+    const sum_job *s = ctx;
+    long i0 = task * s->rows, i1 = i0 + s->rows < s->m ? i0 + s->rows : s->m, n = s->n, mn = s->m * n;
+    const vp_epilogue *ep = s->ep;
+    for (long i = i0; i < i1; i++) {
+        float *c = s->c + i * n;
+        const float *p = s->tasks ? s->partials + i * n : NULL;
+        float row[NC_MAX];
+        for (long j0 = 0; j0 < n; j0 += NC_MAX) {
+            long w = n - j0 < NC_MAX ? n - j0 : NC_MAX;
+            for (long j = 0; j < w; j++) row[j] = s->tasks ? p[j0 + j] : 0;
+            for (long t = 1; t < s->tasks; t++)
+                for (long j = 0; j < w; j++) row[j] += p[t * mn + j0 + j];
+            if (ep->beta == 1) for (long j = 0; j < w; j++) row[j] += c[j0 + j];
+            else if (ep->beta != 0) for (long j = 0; j < w; j++) row[j] += ep->beta * c[j0 + j];
+            if (ep->bias) for (long j = 0; j < w; j++) row[j] += ep->bias[j0 + j];
+            if (ep->relu) for (long j = 0; j < w; j++) row[j] = row[j] > 0 ? row[j] : 0;
+            for (long j = 0; j < w; j++) c[j0 + j] = row[j];
+        }
     }
+}
+
+/// C = the epilogue of the sum of `tasks` partial products [m x n] (none: of zero).
+static void sum_partials(float *c, const float *partials, long tasks, long m, long n, const vp_epilogue *ep) {
+    long rows = ceil_div(16384, n);
+    sum_job s = {c, partials, tasks, m, n, rows, ep};
+    vp_parallel(ceil_div(m, rows), sum_task, &s);
 }
 
 static void gemm_task(void *ctx, long task) {
@@ -218,7 +242,7 @@ static void gemm_task(void *ctx, long task) {
 void vp_gemm(int trans_a, int trans_b, long m, long n, long k, const float *a, const float *b,
              float *c, vp_epilogue ep) {
     if (m <= 0 || n <= 0) return;
-    if (k <= 0) { add_partials(c, NULL, 0, m, n, &ep); return; }  // no product: only the epilogue
+    if (k <= 0) { sum_partials(c, NULL, 0, m, n, &ep); return; }  // no product: only the epilogue
     gemm_job g = {trans_a, trans_b, m, n, k, trans_a ? m : k, trans_b ? k : n, a, b, c, ep, 0, 0, 0, vp_gemm_isa()};
     int mr, nr;
     vp_gemm_tile(g.isa, &mr, &nr);
@@ -239,7 +263,7 @@ void vp_gemm(int trans_a, int trans_b, long m, long n, long k, const float *a, c
             split_job s = {g, round_up(ceil_div(k, tasks), KC_MAX), partials_buffer};
             tasks = ceil_div(k, s.stretch);
             vp_parallel(tasks, split_task, &s);
-            add_partials(c, partials_buffer, tasks, m, n, &ep);
+            sum_partials(c, partials_buffer, tasks, m, n, &ep);
             return;
         }
     }
@@ -249,17 +273,21 @@ void vp_gemm(int trans_a, int trans_b, long m, long n, long k, const float *a, c
     // packs its share of both operands again (and a thread's own packed copy stays in its own
     // L2, which measured faster than sharing one). Cut the longer side, into equal pieces.
     long want = threads == 1 ? 1 : (double)m * n * k >= VP_GEMM_BIG ? 4L * threads : threads;
-    long cm = ceil_div(m, MC_MAX), cn = ceil_div(n, NC_MAX);
-    while (cm * cn < want) {
+    long cm = ceil_div(m, MC_MAX), cn = ceil_div(n, NC_MAX), mc, nc;
+    // Then whole rounds: 9 chunks on 2 threads would leave one of them idle for a ninth of the
+    // product (the conv layers' shapes did exactly that).
+    for (int round = 0;; round++) {
+        mc = round_up(ceil_div(m, cm), mr); nc = round_up(ceil_div(n, cn), nr);
+        if (mc > MC_MAX) mc = MC_MAX;
+        if (nc > NC_MAX) nc = NC_MAX;
+        long chunks = ceil_div(m, mc) * ceil_div(n, nc);
+        if (chunks >= want && (chunks % threads == 0 || round >= 4 * threads)) break;
         long rows = ceil_div(m, cm), cols = ceil_div(n, cn);
         if (cols >= rows && cols >= 2 * nr) cn++;
         else if (rows >= 2 * mr) cm++;
         else if (cols >= 2 * nr) cn++;
         else break;
     }
-    long mc = round_up(ceil_div(m, cm), mr), nc = round_up(ceil_div(n, cn), nr);
-    if (mc > MC_MAX) mc = MC_MAX;
-    if (nc > NC_MAX) nc = NC_MAX;
     g.mc = mc; g.nc = nc; g.nchunks_n = ceil_div(n, nc);
     vp_parallel(ceil_div(m, mc) * g.nchunks_n, gemm_task, &g);
 }

@@ -9,6 +9,7 @@ import XCTest
 final class GEMMTests: XCTestCase {
     private static let shapes: [(m: Int, n: Int, k: Int)] = [
         (5, 7, 3), (1, 1, 1), (13, 33, 9), (12, 32, 257), (128, 40, 20), (37, 70, 600), (250, 17, 64), (6, 16, 8),
+        (20, 30, 1100), (700, 40, 30), (9, 7, 0),
     ]
 
     override func tearDown() { Backend.setISA(Backend.cpuISA); Parallel.setThreads(Parallel.cores) }
