@@ -74,4 +74,53 @@ final class LayerGradientTests: XCTestCase {
         GradientCheck.assertMatches(store.values.pointer, count: store.count, analytic: store.gradients.array,
                                     label: "dθ", loss)
     }
+
+    /// Sequential runs Conv2D + ReLU and Linear + ReLU as one product with a ReLU epilogue: the
+    /// same numbers as running every layer on its own.
+    func testSequentialFusedReLUMatchesLayerByLayer() {
+        let layers: [Layer] = [Conv2D(inChannels: 2, outChannels: 4, height: 8, width: 8), ReLU(4 * 4 * 4),
+                               Linear(64, 10), ReLU(10), Linear(10, 3)]
+        let net = Sequential(layers, capacity: 5)
+        let store = ParameterStore(specs: layers.flatMap(\.parameterSpecs))
+        var offset = 0, rng = SplitMix64(seed: 9)
+        for l in layers {
+            l.bind(values: store.values.pointer + offset, gradients: store.gradients.pointer + offset)
+            l.initialize(rng: &rng)
+            offset += l.parameterCount
+        }
+        let x = FloatBuffer(GradientCheck.random(5 * 128, seed: 10))
+        let fused = Array(UnsafeBufferPointer(start: net.forward(x.pointer, batch: 5), count: 15))
+        var input = x
+        for l in layers {
+            let out = FloatBuffer(count: 5 * l.outputSize)
+            l.forward(input.pointer, out.pointer, batch: 5)
+            input = out
+        }
+        XCTAssertEqual(fused, input.array)
+        XCTAssertGreaterThan(Set(fused).count, 10, "a forward that computed nothing")
+    }
+
+    /// The bias gradient of a conv layer (a column sum over every output pixel of the batch,
+    /// split over the pool by columns) against a plain sum, the same on 1 and 3 threads.
+    func testConvBiasGradientIsTheColumnSumOnAnyThreadCount() {
+        defer { Parallel.setThreads(Parallel.cores) }
+        let conv = Conv2D(inChannels: 1, outChannels: 21, height: 16, width: 16)
+        let batch = 80, rows = batch * 64
+        let x = FloatBuffer(GradientCheck.random(batch * conv.inputSize, seed: 11))
+        let y = FloatBuffer(count: batch * conv.outputSize), dy = FloatBuffer(GradientCheck.random(rows * 21, seed: 12))
+        var results: [[Float]] = []
+        for threads in [1, 3] {
+            Parallel.setThreads(threads)
+            let store = ParameterStore(specs: conv.parameterSpecs)
+            conv.bind(values: store.values.pointer, gradients: store.gradients.pointer)
+            conv.forward(x.pointer, y.pointer, batch: batch)
+            conv.backward(x.pointer, y.pointer, dy.pointer, nil, batch: batch)
+            results.append(Array(store.gradients.array.suffix(21)))
+        }
+        XCTAssertEqual(results[0], results[1])
+        for j in 0..<21 {
+            let sum = (0..<rows).reduce(0.0) { $0 + Double(dy[$1 * 21 + j]) }
+            XCTAssertEqual(Double(results[0][j]), sum, accuracy: 1e-3 * max(1, abs(sum)), "column \(j)")
+        }
+    }
 }

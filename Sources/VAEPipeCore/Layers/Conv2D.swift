@@ -3,7 +3,7 @@
 /// pixels and its columns output channels, so y comes out NHWC with no transposes. The batch is
 /// lowered a slice of examples at a time (see `BatchScratch`), so cols stays in cache between
 /// the copy and the product. `height` and `width` are the input's spatial size.
-public final class Conv2D: Layer {
+public final class Conv2D: Layer, ReLUFusing {
     public let inChannels: Int, outChannels: Int
     public let height: Int, width: Int
     public let kernel: Int, stride: Int, padding: Int
@@ -53,12 +53,16 @@ public final class Conv2D: Layer {
     public func initialize(rng: inout SplitMix64) { p.initialize(fanIn: geometry.windowSize, rng: &rng) }
 
     public func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, batch: Int) {
+        forward(x, y, batch: batch, relu: false)
+    }
+
+    func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, batch: Int, relu: Bool) {
         colsSource = nil
         for (first, count) in cols.slices(batch) {
             let c = cols.pointer(batch: count)
             lowering.im2col(x + first * inputSize, batch: count, into: c)
             GEMM.multiply(m: count * geometry.gridSize, n: outChannels, k: geometry.windowSize,
-                          a: c, b: p.w, bias: p.b, c: y + first * outputSize)
+                          a: c, b: p.w, bias: p.b, activation: relu ? .relu : .none, c: y + first * outputSize)
             if count == batch { colsSource = (x, batch) }
         }
     }

@@ -27,6 +27,14 @@ public protocol Layer: AnyObject {
         _ dx: UnsafeMutablePointer<Float>?, batch: Int)
 }
 
+/// A layer whose product can apply max(., 0) on its way out (in the GEMM's epilogue), so that a
+/// ReLU after it costs no pass of its own in forward: Sequential then calls this forward with
+/// `relu: true` straight into the ReLU's output and skips the ReLU's forward. The layer's own
+/// output buffer is left unwritten, so its backward must not read `y`.
+protocol ReLUFusing: Layer {
+    func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, batch: Int, relu: Bool)
+}
+
 extension Layer {
     public var parameterSpecs: [ParameterSpec] { [] }
     public func bind(values: UnsafeMutablePointer<Float>, gradients: UnsafeMutablePointer<Float>) {}

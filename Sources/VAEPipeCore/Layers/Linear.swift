@@ -1,5 +1,5 @@
 /// y = x W + b, with W stored [in x out] so both products are plain row-major GEMMs.
-public final class Linear: Layer {
+public final class Linear: Layer, ReLUFusing {
     public let inputSize: Int
     public let outputSize: Int
     private var p: WeightsAndBias
@@ -22,7 +22,12 @@ public final class Linear: Layer {
     public func initialize(rng: inout SplitMix64) { p.initialize(fanIn: inputSize, rng: &rng) }
 
     public func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, batch: Int) {
-        GEMM.multiply(m: batch, n: outputSize, k: inputSize, a: x, b: p.w, bias: p.b, c: y)
+        forward(x, y, batch: batch, relu: false)
+    }
+
+    func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, batch: Int, relu: Bool) {
+        GEMM.multiply(m: batch, n: outputSize, k: inputSize, a: x, b: p.w, bias: p.b,
+                      activation: relu ? .relu : .none, c: y)
     }
 
     public func backward(

@@ -25,17 +25,38 @@ struct WeightsAndBias {
 
     /// db += column sums of dy [rows x outputs].
     func accumulateBiasGradient(_ dy: UnsafePointer<Float>, rows: Int) {
-        var j = 0
-        while j + 8 <= outputs {
-            var sum = VectorMath.load(db + j)
-            for r in 0..<rows { sum += VectorMath.load(dy + r * outputs + j) }
-            VectorMath.store(sum, db + j)
+        columnSums.run(dy, rows: rows, columns: outputs, into: db)
+    }
+    private let columnSums = ColumnSums()
+}
+
+/// sums[j] += column j of a [rows x columns] matrix, split over the pool by groups of eight
+/// columns (a conv layer's dy has a row per output pixel: 131,072 rows in a 64x64 batch). Each
+/// column is summed by one task, top to bottom, so the sums do not depend on the thread count.
+final class ColumnSums: RangeKernel {
+    private var m: UnsafePointer<Float>?, sums: UnsafeMutablePointer<Float>?
+    private var rows = 0, columns = 0
+
+    func run(_ m: UnsafePointer<Float>, rows: Int, columns: Int, into sums: UnsafeMutablePointer<Float>) {
+        self.m = m; self.sums = sums; self.rows = rows; self.columns = columns
+        let groups = (columns + 7) / 8
+        Parallel.forRanges(groups, minimumChunk: max(1, 32_768 / max(1, rows * 8)), self)
+    }
+
+    func run(_ r: Range<Int>) {
+        let m = m!, sums = sums!
+        var j = r.lowerBound * 8
+        let end = min(columns, r.upperBound * 8)
+        while j + 8 <= end {
+            var sum = VectorMath.load(sums + j)
+            for i in 0..<rows { sum += VectorMath.load(m + i * columns + j) }
+            VectorMath.store(sum, sums + j)
             j += 8
         }
-        for j in j..<outputs {
-            var sum = db[j]
-            for r in 0..<rows { sum += dy[r * outputs + j] }
-            db[j] = sum
+        for j in j..<end {
+            var sum = sums[j]
+            for i in 0..<rows { sum += m[i * columns + j] }
+            sums[j] = sum
         }
     }
 }
