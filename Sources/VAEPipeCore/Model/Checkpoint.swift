@@ -67,53 +67,21 @@ public struct Checkpoint {
         return out
     }
 
+    /// Throws unless every spec has a tensor of that name and exactly that shape.
+    public func checkHolds(_ specs: [ParameterSpec], path: String) throws {
+        for spec in specs {
+            guard let t = tensor(spec.name) else {
+                throw VAEPipeError.badCheckpoint(path: path, reason: "missing tensor \(spec.name)")
+            }
+            guard t.shape == spec.shape else {
+                throw VAEPipeError.badCheckpoint(path: path, reason: "tensor \(spec.name) has shape \(t.shape), expected \(spec.shape)")
+            }
+        }
+    }
+
     /// Writes atomically: an interrupted write leaves the previous checkpoint intact.
     public func write(to path: String) throws {
         try AtomicFile.write(try encoded(), to: path)
-    }
-
-    // MARK: - Reading
-
-    public static func read(from path: String) throws -> Checkpoint {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            var isDir = false
-            if !fileExists(path, isDirectory: &isDir) { throw VAEPipeError.missingPath(path) }
-            throw VAEPipeError.badCheckpoint(path: path, reason: "cannot be read")
-        }
-        return try decode(data, path: path)
-    }
-
-    public static func decode(_ data: Data, path: String) throws -> Checkpoint {
-        func bad(_ reason: String) -> VAEPipeError { .badCheckpoint(path: path, reason: reason) }
-        guard data.count >= 8 else { throw bad("file is \(data.count) bytes, too short for a safetensors header") }
-        let n = data.prefix(8).withUnsafeBytes { Int(UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self))) }
-        guard n > 0, n <= data.count - 8 else { throw bad("header length \(n) exceeds the file size") }
-        guard let header = try? JSONSerialization.jsonObject(with: data.subdata(in: 8..<(8 + n))) as? [String: Any]
-        else { throw bad("header is not valid JSON") }
-        let meta = header["__metadata__"] as? [String: String] ?? [:]
-        guard let configText = meta["config"],
-              let config = try? JSONDecoder().decode(ModelConfig.self, from: Data(configText.utf8))
-        else { throw bad("no vaepipe model configuration in the metadata") }
-        if let problem = config.problem { throw bad(problem) }
-        let body = 8 + n
-        var tensors: [Tensor] = []
-        for (name, value) in header where name != "__metadata__" {
-            guard let info = value as? [String: Any], let dtype = info["dtype"] as? String,
-                  let shape = info["shape"] as? [Int], let range = info["data_offsets"] as? [Int], range.count == 2
-            else { throw bad("tensor \(name) has a malformed entry") }
-            guard dtype == "F32" else { throw bad("tensor \(name) is \(dtype), expected F32") }
-            let count = shape.reduce(1, *)
-            guard range[0] >= 0, range[1] - range[0] == 4 * count, body + range[1] <= data.count else {
-                throw bad("tensor \(name) lies outside the file (truncated?)")
-            }
-            var values = [Float](repeating: 0, count: count)
-            values.withUnsafeMutableBytes { dst in
-                data.copyBytes(to: dst.bindMemory(to: UInt8.self), from: (body + range[0])..<(body + range[1]))
-            }
-            tensors.append(Tensor(name: name, shape: shape, values: values))
-        }
-        tensors.sort { $0.name < $1.name }
-        return Checkpoint(config: config, tensors: tensors, metadata: meta)
     }
 }
 
@@ -121,13 +89,9 @@ extension VAE {
     /// Copies a checkpoint's parameters into this model (shapes must match exactly).
     public func load(_ checkpoint: Checkpoint, path: String) throws {
         let store = parameters
+        try checkpoint.checkHolds(store.specs, path: path)
         for (spec, offset) in zip(store.specs, store.offsets) {
-            guard let t = checkpoint.tensor(spec.name) else {
-                throw VAEPipeError.badCheckpoint(path: path, reason: "missing tensor \(spec.name)")
-            }
-            guard t.shape == spec.shape else {
-                throw VAEPipeError.badCheckpoint(path: path, reason: "tensor \(spec.name) has shape \(t.shape), expected \(spec.shape)")
-            }
+            let t = checkpoint.tensor(spec.name)!
             t.values.withUnsafeBufferPointer { (store.values.pointer + offset).update(from: $0.baseAddress!, count: spec.count) }
         }
     }
@@ -136,7 +100,11 @@ extension VAE {
     public static func load(contentsOf path: String, registry: PluginRegistry, capacity: Int) throws -> (VAE, Checkpoint) {
         let ckpt = try Checkpoint.read(from: path)
         let headType = try registry.head(ckpt.config.head)
-        let model = VAE(config: ckpt.config, head: try headType.init(options: ckpt.config.headOptions), capacity: capacity)
+        let head = try headType.init(options: ckpt.config.headOptions)
+        // The configuration is only a claim: the file must hold every tensor it implies, shape
+        // for shape, before a model that size is allocated.
+        try ckpt.checkHolds(VAE.parameterSpecs(config: ckpt.config, head: head), path: path)
+        let model = VAE(config: ckpt.config, head: head, capacity: capacity)
         try model.load(ckpt, path: path)
         return (model, ckpt)
     }

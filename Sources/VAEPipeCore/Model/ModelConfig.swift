@@ -12,6 +12,9 @@ public struct ModelConfig: Codable, Sendable, Equatable {
     public var headOptions: HeadOptions
 
     public static let architectures = ["mlp", "conv"]
+    /// Bounds that keep every size computed from a configuration (which may come from a file
+    /// someone else wrote) far from overflow.
+    public static let maxSide = 16_384, maxUnits = 65_536
 
     public init(architecture: String = "mlp", shape: ImageShape, hidden: Int = 400, latent: Int = 20,
                 width: Int = 32, head: String, headOptions: HeadOptions = HeadOptions()) {
@@ -41,10 +44,12 @@ public struct ModelConfig: Codable, Sendable, Equatable {
 
     /// Why this configuration cannot be built, or nil when it can.
     public var problem: String? {
-        guard shape.height > 0, shape.width > 0, (1...4).contains(shape.channels) else {
-            return "images of \(shape) cannot be modelled (1 to 4 channels, positive size)"
+        guard (1...Self.maxSide).contains(shape.height), (1...Self.maxSide).contains(shape.width),
+              (1...4).contains(shape.channels) else {
+            return "images of \(shape) cannot be modelled (1 to 4 channels, sides 1 to \(Self.maxSide))"
         }
-        guard hidden > 0, latent > 0, width > 0 else { return "hidden, latent and width must be positive" }
+        guard (1...Self.maxUnits).contains(hidden), (1...Self.maxUnits).contains(latent), (1...Self.maxUnits).contains(width)
+        else { return "hidden, latent and width must be 1 to \(Self.maxUnits), not \(hidden), \(latent), \(width)" }
         switch architecture {
         case "mlp": return nil
         case "conv":

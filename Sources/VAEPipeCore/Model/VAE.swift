@@ -29,6 +29,23 @@ public final class VAE {
     private let nll: FloatBuffer
     private let kl: FloatBuffer
 
+    /// The parameters a configuration has, by name, in the order of the flat store, without
+    /// allocating any of them (a checkpoint is checked against this before its model is built).
+    public static func parameterSpecs(config: ModelConfig, head: any LikelihoodHead) -> [ParameterSpec] {
+        let (encoder, decoder) = Architecture.layers(config)
+        return parameterSpecs(encoder: encoder, decoder: decoder, head: head)
+    }
+
+    private static func parameterSpecs(encoder: [Layer], decoder: [Layer], head: any LikelihoodHead) -> [ParameterSpec] {
+        var specs: [ParameterSpec] = []
+        for (prefix, layers) in [("encoder", encoder), ("decoder", decoder)] {
+            for (i, layer) in layers.enumerated() where layer.parameterCount > 0 {
+                specs += layer.parameterSpecs.map { ParameterSpec(name: "\(prefix).\(i).\($0.name)", shape: $0.shape) }
+            }
+        }
+        return specs + head.parameterSpecs.map { ParameterSpec(name: "head.\($0.name)", shape: $0.shape) }
+    }
+
     public init(config: ModelConfig, head: any LikelihoodHead, capacity: Int) {
         let d = config.inputSize, k = config.latent
         self.config = config
@@ -38,17 +55,12 @@ public final class VAE {
         encoder = Sequential(encoderLayers, capacity: capacity)
         decoder = Sequential(decoderLayers, capacity: capacity)
 
-        var specs: [ParameterSpec] = []
         var owners: [(bind: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) -> Void, count: Int)] = []
-        for (prefix, net) in [("encoder", encoder), ("decoder", decoder)] {
-            for (i, layer) in net.layers.enumerated() where layer.parameterCount > 0 {
-                specs += layer.parameterSpecs.map { ParameterSpec(name: "\(prefix).\(i).\($0.name)", shape: $0.shape) }
-                owners.append((layer.bind, layer.parameterCount))
-            }
+        for net in [encoder, decoder] {
+            for layer in net.layers where layer.parameterCount > 0 { owners.append((layer.bind, layer.parameterCount)) }
         }
-        specs += head.parameterSpecs.map { ParameterSpec(name: "head.\($0.name)", shape: $0.shape) }
         owners.append((head.bind, head.parameterSpecs.reduce(0) { $0 + $1.count }))
-        parameters = ParameterStore(specs: specs)
+        parameters = ParameterStore(specs: Self.parameterSpecs(encoder: encoderLayers, decoder: decoderLayers, head: head))
         var offset = 0
         for owner in owners {
             owner.bind(parameters.values.pointer + offset, parameters.gradients.pointer + offset)

@@ -85,6 +85,10 @@ public final class Trainer {
         guard let saved = try checkpoint.trainingState(path: path) else {
             throw VAEPipeError.badCheckpoint(path: path, reason: "it holds weights only, no training state to resume from")
         }
+        guard saved.epoch >= 1, saved.step >= 0, saved.adamStep >= 0 else {
+            throw VAEPipeError.badCheckpoint(
+                path: path, reason: "its training state is impossible (epoch \(saved.epoch), step \(saved.step), Adam step \(saved.adamStep))")
+        }
         guard saved.step <= stepsPerEpoch else {
             throw VAEPipeError.badCheckpoint(
                 path: path, reason: "it stopped at step \(saved.step) of an epoch that now has \(stepsPerEpoch) steps (has the data changed?)")
