@@ -14,6 +14,12 @@ extension Checkpoint {
         var isDirectory = false
         guard fileExists(path, isDirectory: &isDirectory) else { throw VAEPipeError.missingPath(path) }
         guard !isDirectory else { throw VAEPipeError.badCheckpoint(path: path, reason: "is a directory, not a file") }
+        // Foundation's mapped read of an empty file leaks a page-sized buffer (LeakSanitizer):
+        // anything too short for a header is refused before it is read.
+        var info = stat()
+        if stat(path, &info) == 0, info.st_size < 8 {
+            throw VAEPipeError.badCheckpoint(path: path, reason: "file is \(info.st_size) bytes, too short for a safetensors header")
+        }
         let data: Data
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
