@@ -33,9 +33,12 @@ ref_size=$(du -sb "$WORK/reference" | cut -f1)
 mkdir -p "$MNT"
 mount -t tmpfs -o size=16m tmpfs "$MNT"
 trap 'umount "$MNT" 2>/dev/null || true' EXIT
-# Leave room for about half of what the whole run writes: the first epochs fit, a later write fails.
+# A checkpoint is rewritten every epoch through a temporary file, so the run needs room for two;
+# the rest (TensorBoard events, galleries, metrics) grows epoch by epoch. Leave room for two
+# checkpoints and half of the rest: the first epochs fit, a later write fails.
+ckpt=$(stat -c %s "$WORK/reference/model.safetensors")
 free=$(df -B1 --output=avail "$MNT" | tail -1)
-filler=$((free - ref_size / 2))
+filler=$((free - 2 * ckpt - (ref_size - ckpt) / 2))
 head -c "$filler" /dev/zero > "$MNT/filler"
 echo "tmpfs: $(df -B1 --output=avail "$MNT" | tail -1) bytes free for a run that writes $ref_size" >&2
 
@@ -47,6 +50,7 @@ echo "== the run on the full disk: exit $status, it said:"
 cat "$WORK/full.err"
 [ "$status" != 0 ] || { echo "FAIL: the run did not notice the full disk" >&2; exit 1; }
 ls -la "$MNT/run"
+echo "epochs completed before the disk filled: $(wc -l < "$MNT/run/metrics.jsonl" 2>/dev/null || echo 0) of 6"
 leftovers=$(find "$MNT/run" -name '*.tmp-*' | wc -l)
 echo "temporary files left behind: $leftovers"
 if python3 -c "import safetensors" 2>/dev/null; then

@@ -155,7 +155,10 @@ struct Train: ParsableCommand {
 
         // From here on the directory always holds a checkpoint to resume from, even if the
         // process is killed before the first epoch ends.
-        if checkpoint == nil { try run.saveCheckpoint(trainer, stats: GalleryStats.compute(model, on: dataset.evaluationSet)) }
+        if checkpoint == nil {
+            let stats = try GalleryStats.compute(model, on: dataset.evaluationSet)
+            try withResumeHint(run) { try run.saveCheckpoint(trainer, stats: stats) }
+        }
         let start = trainer.state
         if start.epoch > epochs {
             console.info("\(out) has already trained \(start.epoch - 1) epochs; pass a larger --epochs to train longer",
@@ -182,12 +185,14 @@ struct Train: ParsableCommand {
             console.epoch(report, of: epochs)
             // One pass over the evaluation images serves the checkpoint and the traversal gallery.
             let stats = try GalleryStats.compute(model, on: dataset.evaluationSet)
-            try run.saveCheckpoint(trainer, stats: stats)
-            try run.writeMetrics(trainer.state.reports)
-            try run.writeSkipped(dataset.skippedSoFar)
-            let galleries = try run.writeGalleries(model, dataset: dataset, stats: stats, registry: registry, seed: seed)
-            try run.logTensorBoard(report, learningRate: lr, galleries: galleries)
-            try run.writeReport(trainer.state.reports, settings: settings, galleries: galleries)
+            try withResumeHint(run) {
+                try run.saveCheckpoint(trainer, stats: stats)
+                try run.writeMetrics(trainer.state.reports)
+                try run.writeSkipped(dataset.skippedSoFar)
+                let galleries = try run.writeGalleries(model, dataset: dataset, stats: stats, registry: registry, seed: seed)
+                try run.logTensorBoard(report, learningRate: lr, galleries: galleries)
+                try run.writeReport(trainer.state.reports, settings: settings, galleries: galleries)
+            }
             if StopSignal.pending != 0 { break }
         }
         if StopSignal.pending != 0 {
@@ -206,6 +211,18 @@ struct Train: ParsableCommand {
         }
         console.info("wrote \(out): model.safetensors, run.json, metrics.jsonl, index.html, tb/, " + registry.exporters.map { $0.fileName }.joined(separator: ", "),
                      event: "done", ["run": out])
+    }
+
+    /// A write that fails mid-run (a full disk, a directory made read-only) stops the run; the
+    /// checkpoint is replaced atomically, so the last one written is intact, and the message says
+    /// so and how to go on.
+    private func withResumeHint(_ run: RunWriter, _ body: () throws -> Void) throws {
+        do { try body() } catch VAEPipeError.io(let path, let reason) {
+            let kept = FileManager.default.fileExists(atPath: run.checkpointPath)
+                ? "the last checkpoint written is intact in \(run.checkpointPath); once the disk has room, continue with: vaepipe train --resume \(run.directory)"
+                : "no checkpoint had been written yet"
+            throw VAEPipeError.io(path: path, reason: "\(reason); \(kept)")
+        }
     }
 
     /// Where the training time went, per step, over all epochs.
