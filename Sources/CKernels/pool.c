@@ -41,15 +41,18 @@
 #define SOLO_CALLS_MIN 256   // calls run alone after contention (doubling while it lasts)
 #define SOLO_CALLS_MAX 16384
 
+// fn and ctx are read only by a thread that has claimed one of the job's tasks, which the caller
+// cannot have finished waiting for; `tasks` is also read by a worker deciding that an older job
+// of the same slot is over while the caller already fills the slot again, so it is atomic.
 typedef struct {
     vp_task_fn fn;
     void *ctx;
-    long tasks;
+    _Atomic long tasks;
     _Atomic long done;
 } job_t;
 
 static struct {
-    int threads;                 // including the caller
+    _Atomic int threads;         // including the caller (vp_set_threads changes it between calls)
     int started;                 // workers running
     _Atomic uint64_t ticket;
     _Atomic uint32_t generation; // the ticket's generation, as a futex word
@@ -92,7 +95,7 @@ static void futex_wake_all(_Atomic uint32_t *word) {
 static void run_tasks(uint32_t gen, int thread) {
     job_t *job = &pool.jobs[gen & 1];
     uint64_t t = atomic_load_explicit(&pool.ticket, memory_order_acquire);
-    while ((uint32_t)(t >> 32) == gen && (long)(uint32_t)t < job->tasks) {
+    while ((uint32_t)(t >> 32) == gen && (long)(uint32_t)t < atomic_load_explicit(&job->tasks, memory_order_relaxed)) {
         if (atomic_compare_exchange_weak_explicit(&pool.ticket, &t, t + 1, memory_order_acq_rel,
                                                   memory_order_acquire)) {
             job->fn(job->ctx, (long)(uint32_t)t);
@@ -117,7 +120,7 @@ static void *worker_main(void *arg) {
             spins = 0;
         }
         seen = gen;
-        if (thread < pool.threads) run_tasks(gen, thread);
+        if (thread < atomic_load_explicit(&pool.threads, memory_order_relaxed)) run_tasks(gen, thread);
     }
     return NULL;
 }
@@ -189,7 +192,8 @@ void vp_parallel(long tasks, vp_task_fn fn, void *ctx) {
     double start = seconds_now();
     uint32_t gen = atomic_load(&pool.generation) + 1;
     job_t *job = &pool.jobs[gen & 1];
-    job->fn = fn; job->ctx = ctx; job->tasks = tasks;
+    job->fn = fn; job->ctx = ctx;
+    atomic_store_explicit(&job->tasks, tasks, memory_order_relaxed);
     atomic_store_explicit(&job->done, 0, memory_order_relaxed);
     atomic_store_explicit(&pool.ticket, (uint64_t)gen << 32, memory_order_release);
     atomic_store(&pool.generation, gen);
