@@ -46,10 +46,19 @@ public struct IDXFile {
             guard !overflow, p <= maximumBytes else { throw bad("IDX header declares dimensions \(dims), too large") }
             expected = p
         }
-        var bytes = [UInt8](repeating: 0, count: expected)
-        let got = try readFully(file, into: &bytes, count: expected, path: path)
-        guard got == expected else {
-            throw bad("has \(got) bytes of data but its header (dimensions \(dims)) says \(expected): truncated")
+        // The header is only a claim: memory grows with the data that actually arrives (a few
+        // bytes declaring 16 GiB get a 16 MiB buffer, then "truncated").
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(min(expected, 1 << 26))
+        var chunk = [UInt8](repeating: 0, count: min(expected, 1 << 24))
+        while bytes.count < expected {
+            let want = min(chunk.count, expected - bytes.count)
+            let got = try readFully(file, into: &chunk, count: want, path: path)
+            bytes.append(contentsOf: chunk[0..<got])
+            if got < want { break }
+        }
+        guard bytes.count == expected else {
+            throw bad("has \(bytes.count) bytes of data but its header (dimensions \(dims)) says \(expected): truncated")
         }
         var extra: UInt8 = 0
         if gzread(file, &extra, 1) > 0 {

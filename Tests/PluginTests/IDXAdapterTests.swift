@@ -83,6 +83,14 @@ final class IDXAdapterTests: XCTestCase {
         assertFails(Fixtures.idx(dimensions: [0x7FFF_FFFF, 0x7FFF_FFFF, 0x7FFF_FFFF], data: []), containing: "too large")
     }
 
+    /// Under the 16 GiB cap, but the file holds 10 bytes: refused as truncated, with memory for
+    /// what arrived rather than for what the header claims (under AddressSanitizer an 8 GiB
+    /// allocation would itself be reported).
+    func testHugeClaimOverATinyBodyIsTruncatedNotAllocated() {
+        assertFails(Fixtures.idx(dimensions: [1 << 13, 1 << 10, 1 << 10], data: Array(repeating: 7, count: 10)),
+                    containing: "has 10 bytes of data but its header (dimensions [8192, 1024, 1024]) says 8589934592: truncated")
+    }
+
     func testCorruptGzipIsReported() {
         let dir = Fixtures.temporaryDirectory()
         let bytes = Fixtures.idx(dimensions: [50, 10, 10], data: (0..<5000).map { UInt8($0 % 251) })
