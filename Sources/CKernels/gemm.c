@@ -202,25 +202,25 @@ static void split_task(void *ctx, long task) {
 typedef struct { float *c; const float *partials; long tasks, m, n, rows; const vp_epilogue *ep; } sum_job;
 
 // Rows rows*task ..< of C: the partial products summed in task order (the same order on any
-// number of threads), then the epilogue. Plain loops over one row so that they vectorise.
+// number of threads) a row stretch at a time, in plain loops that vectorise, then the epilogue.
 static void sum_task(void *ctx, long task) {
     const sum_job *s = ctx;
     long i0 = task * s->rows, i1 = i0 + s->rows < s->m ? i0 + s->rows : s->m, n = s->n, mn = s->m * n;
-    const vp_epilogue *ep = s->ep;
+    const vp_epilogue ep = *s->ep;
+    float row[NC_MAX];
     for (long i = i0; i < i1; i++) {
         float *c = s->c + i * n;
-        const float *p = s->tasks ? s->partials + i * n : NULL;
-        float row[NC_MAX];
         for (long j0 = 0; j0 < n; j0 += NC_MAX) {
             long w = n - j0 < NC_MAX ? n - j0 : NC_MAX;
-            for (long j = 0; j < w; j++) row[j] = s->tasks ? p[j0 + j] : 0;
-            for (long t = 1; t < s->tasks; t++)
-                for (long j = 0; j < w; j++) row[j] += p[t * mn + j0 + j];
-            if (ep->beta == 1) for (long j = 0; j < w; j++) row[j] += c[j0 + j];
-            else if (ep->beta != 0) for (long j = 0; j < w; j++) row[j] += ep->beta * c[j0 + j];
-            if (ep->bias) for (long j = 0; j < w; j++) row[j] += ep->bias[j0 + j];
-            if (ep->relu) for (long j = 0; j < w; j++) row[j] = row[j] > 0 ? row[j] : 0;
-            for (long j = 0; j < w; j++) c[j0 + j] = row[j];
+            for (long j = 0; j < w; j++) row[j] = 0;
+            for (long t = 0; t < s->tasks; t++) {
+                const float *p = s->partials + t * mn + i * n + j0;
+                for (long j = 0; j < w; j++) row[j] += p[j];
+            }
+            // A local copy of the epilogue, which stores to C cannot alias, and a loop per bias
+            // case: the epilogue's branches then stay out of the loop and it vectorises.
+            if (ep.bias) for (long j = 0; j < w; j++) c[j0 + j] = finish(row[j], c[j0 + j], 1, 1, &ep, ep.bias + j0 + j);
+            else for (long j = 0; j < w; j++) c[j0 + j] = finish(row[j], c[j0 + j], 1, 1, &ep, NULL);
         }
     }
 }

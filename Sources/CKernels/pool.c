@@ -92,7 +92,7 @@ static void futex_wake_all(_Atomic uint32_t *word) {
 }
 
 /// Claims and runs tasks of generation `gen` until none is left.
-static void run_tasks(uint32_t gen, int thread) {
+static void run_tasks(uint32_t gen) {
     job_t *job = &pool.jobs[gen & 1];
     uint64_t t = atomic_load_explicit(&pool.ticket, memory_order_acquire);
     while ((uint32_t)(t >> 32) == gen && (long)(uint32_t)t < atomic_load_explicit(&job->tasks, memory_order_relaxed)) {
@@ -120,7 +120,7 @@ static void *worker_main(void *arg) {
             spins = 0;
         }
         seen = gen;
-        if (thread < atomic_load_explicit(&pool.threads, memory_order_relaxed)) run_tasks(gen, thread);
+        if (thread < atomic_load_explicit(&pool.threads, memory_order_relaxed)) run_tasks(gen);
     }
     return NULL;
 }
@@ -200,7 +200,7 @@ void vp_parallel(long tasks, vp_task_fn fn, void *ctx) {
     if (atomic_load(&pool.sleepers) > 0) futex_wake_all(&pool.generation);
 
     in_task = 1;
-    run_tasks(gen, 0);
+    run_tasks(gen);
     in_task = 0;
     // Every task is claimed; wait for the ones other threads are still running.
     double own = seconds_now();

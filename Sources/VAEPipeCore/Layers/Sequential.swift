@@ -8,8 +8,8 @@ public final class Sequential {
     private var lastInput: UnsafePointer<Float>?
     /// Where backward may stop when nobody needs dL/dx (counted once: parameterCount builds arrays).
     private let firstTrainable: Int
-    /// fusesReLU[i]: layer i applies the ReLU that follows it (see ReLUFusing).
-    private let fusesReLU: [Bool]
+    /// fused[i]: layer i, when it applies the ReLU that follows it (see ReLUFusing).
+    private let fused: [ReLUFusing?]
 
     public init(_ layers: [Layer], capacity: Int) {
         precondition(!layers.isEmpty)
@@ -21,7 +21,7 @@ public final class Sequential {
         outputs = layers.map { FloatBuffer(count: capacity * $0.outputSize) }
         gradients = layers.map { FloatBuffer(count: capacity * $0.inputSize) }
         firstTrainable = layers.firstIndex { $0.parameterCount > 0 } ?? 0
-        fusesReLU = layers.indices.map { i in layers[i] is ReLUFusing && i + 1 < layers.count && layers[i + 1] is ReLU }
+        fused = layers.indices.map { i in i + 1 < layers.count && layers[i + 1] is ReLU ? layers[i] as? ReLUFusing : nil }
     }
 
     public var inputSize: Int { layers[0].inputSize }
@@ -38,7 +38,7 @@ public final class Sequential {
         var input = x
         var i = 0
         while i < layers.count {
-            if fusesReLU[i], let layer = layers[i] as? ReLUFusing {
+            if let layer = fused[i] {
                 // The product and the ReLU in one pass, into the ReLU's output (what its backward reads).
                 layer.forward(input, outputs[i + 1].pointer, batch: batch, relu: true)
                 i += 1

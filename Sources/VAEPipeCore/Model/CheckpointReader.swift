@@ -11,15 +11,18 @@ extension Checkpoint {
     static let maxRank = 8
 
     public static func read(from path: String) throws -> Checkpoint {
-        var isDirectory = false
-        guard fileExists(path, isDirectory: &isDirectory) else { throw VAEPipeError.missingPath(path) }
-        guard !isDirectory else { throw VAEPipeError.badCheckpoint(path: path, reason: "is a directory, not a file") }
-        // Foundation's mapped read of an empty file leaks a page-sized buffer (LeakSanitizer):
-        // anything too short for a header is refused before it is read.
         var info = stat()
-        if stat(path, &info) == 0, info.st_size < 8 {
-            throw VAEPipeError.badCheckpoint(path: path, reason: "file is \(info.st_size) bytes, too short for a safetensors header")
+        guard stat(path, &info) == 0 else {
+            if errno == ENOENT { throw VAEPipeError.missingPath(path) }
+            throw VAEPipeError.badCheckpoint(path: path, reason: "cannot be read (\(String(cString: strerror(errno))))")
         }
+        guard info.st_mode & S_IFMT != S_IFDIR else {
+            throw VAEPipeError.badCheckpoint(path: path, reason: "is a directory, not a file")
+        }
+        // Foundation's read of an empty file leaks a page-sized buffer (LeakSanitizer), so what
+        // cannot hold a header is refused unread; the rest is mapped, so that only what is
+        // copied out costs memory.
+        guard info.st_size >= 8 else { throw VAEPipeError.badCheckpoint(path: path, reason: tooShort(Int(info.st_size))) }
         let data: Data
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
@@ -31,7 +34,7 @@ extension Checkpoint {
 
     public static func decode(_ data: Data, path: String) throws -> Checkpoint {
         func bad(_ reason: String) -> VAEPipeError { .badCheckpoint(path: path, reason: reason) }
-        guard data.count >= 8 else { throw bad("file is \(data.count) bytes, too short for a safetensors header") }
+        guard data.count >= 8 else { throw bad(tooShort(data.count)) }
         let declared = data.prefix(8).withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
         guard declared > 0, declared <= maxHeaderBytes else {
             throw bad("header length \(declared) is out of range (1 to \(maxHeaderBytes) bytes)")
@@ -83,6 +86,8 @@ extension Checkpoint {
         tensors.sort { $0.name < $1.name }
         return Checkpoint(config: config, tensors: tensors, metadata: meta)
     }
+
+    private static func tooShort(_ bytes: Int) -> String { "file is \(bytes) bytes, too short for a safetensors header" }
 
     private struct Entry {
         var name: String, shape: [Int], count: Int, start: Int, end: Int
