@@ -8,17 +8,39 @@ public struct RenderedGallery {
     public var png: [UInt8]
 }
 
+extension RenderedGallery {
+    /// Encodes a rendered picture as PNG.
+    public init(_ image: GridImage) throws {
+        self.init(image: image, png: try PNGCodec.encode(RasterImage(width: image.width, height: image.height,
+                                                                     channels: image.channels, pixels: image.pixels)))
+    }
+}
+
 extension Exporter {
     /// Renders the gallery and encodes it as PNG, once, for whoever writes or embeds it.
     public static func renderPNG(_ request: ExportRequest) throws -> RenderedGallery {
-        let grid = try render(request)
-        let png = try PNGCodec.encode(RasterImage(width: grid.width, height: grid.height,
-                                                  channels: grid.channels, pixels: grid.pixels))
-        return RenderedGallery(image: grid, png: png)
+        try RenderedGallery(render(request))
     }
 
     /// Renders and writes the gallery as PNG (atomically).
     public static func export(_ request: ExportRequest, to path: String) throws {
         try renderPNG(request).png.withUnsafeBytes { try AtomicFile.write($0, to: path) }
+    }
+}
+
+extension ExporterPlugin {
+    /// Writes the gallery at `path`, atomically. Returns the picture and its PNG when the exporter
+    /// draws one (for TensorBoard and the report); a loaded exporter writes its own format.
+    @discardableResult
+    public func write(_ request: ExportRequest, to path: String) throws -> RenderedGallery? {
+        switch output {
+        case .picture(let render):
+            let rendered = try RenderedGallery(render(request))
+            try rendered.png.withUnsafeBytes { try AtomicFile.write($0, to: path) }
+            return rendered
+        case .file(let write):
+            try write(request, path)
+            return nil
+        }
     }
 }

@@ -10,8 +10,6 @@ public final class BernoulliHead: LikelihoodHead {
     public static let summary = "Bernoulli pixels from logits (binary cross-entropy); --binarize none|threshold|dynamic"
     public let options: HeadOptions
 
-    private let rows = Rows()
-
     public init(options: HeadOptions) { self.options = options }
 
     public func prepare(_ x: UnsafeMutablePointer<Float>, count: Int, rng: inout SplitMix64) {
@@ -22,27 +20,18 @@ public final class BernoulliHead: LikelihoodHead {
         }
     }
 
-    public func negativeLogLikelihood(
-        logits: UnsafePointer<Float>, targets: UnsafePointer<Float>, batch: Int, dimension: Int,
-        nll: UnsafeMutablePointer<Float>, dLogits: UnsafeMutablePointer<Float>?, scale: Float
-    ) {
-        rows.set(logits: logits, targets: targets, dimension: dimension, nll: nll, dLogits: dLogits, scale: scale)
-        Parallel.forRanges(batch, minimumChunk: max(1, 32_768 / max(dimension, 1)), rows)
-    }
-
     public func mean(logits: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, count: Int) {
         VectorMath.sigmoid(logits, into: out, count: count)
     }
 }
 
-/// The per-row work, split over the cores.
-private final class Rows: HeadRows, RangeKernel {
-    func run(_ range: Range<Int>) {
+extension BernoulliHead {
+    public func score(rows range: Range<Int>, _ batch: HeadBatch) {
         typealias V = VectorMath.V
-        let dimension = dimension, scale = scale
+        let dimension = batch.dimension, scale = batch.scale
         for r in range {
-            let l = logits! + r * dimension, x = targets! + r * dimension
-            let g = dLogits.map { $0 + r * dimension }
+            let l = batch.logits + r * dimension, x = batch.targets + r * dimension
+            let g = batch.dLogits.map { $0 + r * dimension }
             var acc = V(), i = 0
             while i + 8 <= dimension {
                 let li = VectorMath.load(l + i), xi = VectorMath.load(x + i)
@@ -61,7 +50,7 @@ private final class Rows: HeadRows, RangeKernel {
                 s += max(l[i], 0) + log1p(e) - x[i] * l[i]
                 if let g { g[i] = scale * ((l[i] >= 0 ? 1 : e) / (1 + e) - x[i]) }
             }
-            nll![r] = s
+            batch.nll[r] = s
         }
     }
 }

@@ -19,7 +19,7 @@ struct Sample: ParsableCommand {
     func run() throws {
         let registry = BuiltinPlugins.registry()
         let (model, _) = try RunDirectory.loadModel(runDirectory, registry: registry)
-        try registry.exporter(SampleGrid.id).export(ExportRequest(model: model, count: count, seed: seed), to: out)
+        try registry.exporter(SampleGrid.id).write(ExportRequest(model: model, count: count, seed: seed), to: out)
         print("wrote \(out)")
     }
 }
@@ -44,7 +44,7 @@ struct Reconstruct: ParsableCommand {
         let registry = BuiltinPlugins.registry()
         let (model, _) = try RunDirectory.loadModel(runDirectory, registry: registry)
         let data = try loadMatching(model, dataOptions, registry: registry)
-        try registry.exporter(Reconstructions.id).export(
+        try registry.exporter(Reconstructions.id).write(
             ExportRequest(model: model, inputs: data.evaluationSet.evenlySpaced(count), count: count), to: out)
         print("wrote \(out)")
     }
@@ -69,7 +69,7 @@ struct Traverse: ParsableCommand {
         let request = ExportRequest(model: model, steps: steps,
                                     klPerDimension: ckpt.tensor(GalleryStats.klName)?.values,
                                     traversalBase: ckpt.tensor(GalleryStats.baseName)?.values)
-        try registry.exporter(TraversalStrip.id).export(request, to: out)
+        try registry.exporter(TraversalStrip.id).write(request, to: out)
         print("wrote \(out)")
     }
 }

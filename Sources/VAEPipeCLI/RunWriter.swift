@@ -55,8 +55,9 @@ final class RunWriter {
         try AtomicFile.write(Data(skipped.map { "\($0.path)\t\($0.reason)\n" }.joined().utf8), to: path)
     }
 
-    /// One gallery as written: which exporter, its summary, the image and its PNG bytes.
-    struct Gallery { var id: String; var summary: String; var rendered: RenderedGallery }
+    /// One gallery as written: which exporter, its summary, and the picture with its PNG bytes
+    /// (nil for a loaded exporter's own format, which the report embeds from its file).
+    struct Gallery { var id: String; var summary: String; var fileName: String; var rendered: RenderedGallery? }
 
     /// The galleries as PNG files, traversals ordered and anchored by this epoch's `stats`;
     /// returned for TensorBoard and the report, so nothing is read back from disk.
@@ -68,9 +69,8 @@ final class RunWriter {
         for exporter in registry.exporters {
             let request = ExportRequest(model: model, inputs: inputs, count: exporter.defaultCount, seed: seed,
                                         klPerDimension: stats.kl, traversalBase: stats.base)
-            let rendered = try exporter.renderPNG(request)
-            try rendered.png.withUnsafeBytes { try AtomicFile.write($0, to: directory.appendingPath(exporter.fileName)) }
-            written.append(Gallery(id: exporter.id, summary: exporter.summary, rendered: rendered))
+            let rendered = try exporter.write(request, to: directory.appendingPath(exporter.fileName))
+            written.append(Gallery(id: exporter.id, summary: exporter.summary, fileName: exporter.fileName, rendered: rendered))
         }
         return written
     }
@@ -102,11 +102,21 @@ final class RunWriter {
         tb.scalar("learning_rate", Double(learningRate), step: step)
         tb.scalar("examples_per_second", r.examplesPerSecond, step: step)
         for g in galleries {
-            let image = g.rendered.image
-            tb.image("galleries/\(g.id)", png: g.rendered.png, width: image.width, height: image.height,
-                     channels: image.channels, step: step)
+            guard let rendered = g.rendered else { continue }
+            tb.image("galleries/\(g.id)", png: rendered.png, width: rendered.image.width, height: rendered.image.height,
+                     channels: rendered.image.channels, step: step)
         }
         try tb.flush()
+    }
+
+    /// A gallery as the report embeds it: the PNG in hand, or a loaded exporter's picture read
+    /// back from its file when browsers show that format (GIF animates in place).
+    private func reportGallery(_ g: Gallery) -> RunReport.Gallery? {
+        if let r = g.rendered { return RunReport.Gallery(name: g.id, caption: g.summary, png: r.png) }
+        let types = ["gif": "image/gif", "png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg"]
+        guard let mime = types[(g.fileName as NSString).pathExtension.lowercased()],
+              let bytes = FileManager.default.contents(atPath: directory.appendingPath(g.fileName)) else { return nil }
+        return RunReport.Gallery(name: g.id, caption: g.summary, png: [UInt8](bytes), mime: mime)
     }
 
     /// RUN_DIR/index.html: the whole run on one self-contained page.
@@ -114,7 +124,7 @@ final class RunWriter {
                      galleries: [Gallery]) throws {
         let report = RunReport(title: "vaepipe run: \((directory as NSString).lastPathComponent)", settings: settings,
                                epochs: reports,
-                               galleries: galleries.map { RunReport.Gallery(name: $0.id, caption: $0.summary, png: $0.rendered.png) })
+                               galleries: galleries.compactMap(reportGallery))
         try report.write(to: directory.appendingPath("index.html"))
     }
 }

@@ -107,8 +107,8 @@ struct Train: ParsableCommand {
         let out = self.out!, epochs = self.epochs ?? 10
         let console = Console(format: logFormat, quiet: quiet)
         let registry = BuiltinPlugins.registry()
-        let headType = try registry.head(likelihood)
-        let head = try headType.init(options: HeadOptions(binarize: binarize))
+        let headPlugin = try registry.head(likelihood)
+        let head = try headPlugin.make(HeadOptions(binarize: binarize))
 
         let dataset = try registry.loadDataset(
             path: dataOptions.path, adapterID: dataOptions.adapter,
@@ -133,7 +133,7 @@ struct Train: ParsableCommand {
         let architecture = arch ?? (min(dataset.shape.height, dataset.shape.width) >= 32 ? "conv" : "mlp")
         let config = checkpoint?.config ?? ModelConfig(
             architecture: architecture, shape: dataset.shape, hidden: hidden ?? (architecture == "conv" ? 256 : 400),
-            latent: latent, width: width, head: headType.id, headOptions: head.options)
+            latent: latent, width: width, head: headPlugin.id, headOptions: head.options)
         if let problem = config.problem { throw VAEPipeError.invalidOption(problem) }
         guard config.shape == dataset.shape else {
             throw VAEPipeError.invalidOption("\(dataOptions.path): images are \(dataset.shape) but the run being resumed was trained on \(config.shape)")
@@ -148,7 +148,7 @@ struct Train: ParsableCommand {
         try run.writeSkipped(dataset.skipped)
         let settings = try RunInfo.write(for: self, dataset: dataset, config: config, fingerprint: fingerprint,
                           previous: previous, to: out)
-        console.info("model: \(describe(config)), \(model.parameters.count) parameters, head \(headType.id); compute: \(Backend.summary)",
+        console.info("model: \(describe(config)), \(model.parameters.count) parameters, head \(headPlugin.id); compute: \(Backend.summary)",
                      event: "model", ["architecture": config.architecture, "parameters": model.parameters.count,
                                       "isa": Backend.isa.name, "threads": Backend.threads])
         if let warning = Backend.warning { console.info("warning: \(warning)", event: "warning", ["message": warning]) }

@@ -12,6 +12,10 @@ public enum VAEPipeError: Error, CustomStringConvertible, Equatable {
     case invalidOption(String)
     case trainingDiverged(epoch: Int, step: Int, lastGood: String? = nil)
     case io(path: String, reason: String)
+    /// A shared object given to --plugin (or found in VAEPIPE_PLUGIN_PATH) that cannot be used.
+    case badPlugin(path: String, reason: String)
+    /// A run or checkpoint made with a plugin that is not loaded now.
+    case missingPlugin(kind: String, id: String, recorded: String)
 
     public var description: String {
         switch self {
@@ -32,6 +36,10 @@ public enum VAEPipeError: Error, CustomStringConvertible, Equatable {
                 + (lastGood.map { "the last good checkpoint is kept in \($0)" } ?? "no checkpoint had been written yet")
                 + " (try a lower --lr)"
         case .io(let p, let r): return "\(p): \(r)"
+        case .badPlugin(let p, let r): return "\(p): not a usable vaepipe plugin: \(r)"
+        case .missingPlugin(let kind, let id, let recorded):
+            return "this run needs the \(kind) '\(id)' from \(recorded), which is not loaded: pass --plugin PATH "
+                + "(or put it in a directory of VAEPIPE_PLUGIN_PATH)"
         }
     }
 }

@@ -4,12 +4,14 @@ import VAEPipeTestSupport
 import XCTest
 
 final class HeadTests: XCTestCase {
-    func makeHead(_ type: any LikelihoodHead.Type, _ options: HeadOptions = HeadOptions()) throws -> (any LikelihoodHead, ParameterStore) {
+    /// The head as the model drives it: through a scorer bound to a store of its parameters.
+    func makeHead(_ type: any LikelihoodHead.Type, _ options: HeadOptions = HeadOptions()) throws -> (HeadScorer, ParameterStore) {
         let head = try type.init(options: options)
         let store = ParameterStore(specs: head.parameterSpecs)
-        head.bind(values: store.values.pointer, gradients: store.gradients.pointer)
+        let scorer = HeadScorer(head: head, capacity: 8)
+        scorer.bind(values: store.values.pointer, gradients: store.gradients.pointer)
         head.initialize()
-        return (head, store)
+        return (scorer, store)
     }
 
     /// d(scale * sum NLL)/dlogits and d/dθ against finite differences.
@@ -75,11 +77,11 @@ final class HeadTests: XCTestCase {
         var rng = SplitMix64(seed: 1)
         let (threshold, _) = try makeHead(BernoulliHead.self, HeadOptions(binarize: .threshold))
         let x = FloatBuffer([0.2, 0.5, 0.51, 1])
-        threshold.prepare(x.pointer, count: 4, rng: &rng)
+        threshold.head.prepare(x.pointer, count: 4, rng: &rng)
         XCTAssertEqual(x.array, [0, 0, 1, 1])
         let (dynamic, _) = try makeHead(BernoulliHead.self, HeadOptions(binarize: .dynamic))
         let y = FloatBuffer([Float](repeating: 0.3, count: 10_000))
-        dynamic.prepare(y.pointer, count: y.count, rng: &rng)
+        dynamic.head.prepare(y.pointer, count: y.count, rng: &rng)
         XCTAssertTrue(y.array.allSatisfy { $0 == 0 || $0 == 1 })
         XCTAssertEqual(Double(y.array.reduce(0, +)) / 10_000, 0.3, accuracy: 0.02)
     }

@@ -99,8 +99,7 @@ extension VAE {
     /// Rebuilds the model a checkpoint describes, with its head from the registry.
     public static func load(contentsOf path: String, registry: PluginRegistry, capacity: Int) throws -> (VAE, Checkpoint) {
         let ckpt = try Checkpoint.read(from: path)
-        let headType = try registry.head(ckpt.config.head)
-        let head = try headType.init(options: ckpt.config.headOptions)
+        let head = try registry.head(ckpt.config.head).make(ckpt.config.headOptions)
         // The configuration is only a claim: the file must hold every tensor it implies, shape
         // for shape, before a model that size is allocated.
         try ckpt.checkHolds(VAE.parameterSpecs(config: ckpt.config, head: head), path: path)

@@ -16,6 +16,7 @@ public struct BatchLoss: Codable, Sendable, Equatable {
 public final class VAE {
     public let config: ModelConfig
     public let head: any LikelihoodHead
+    private let scorer: HeadScorer
     public let encoder: Sequential
     public let decoder: Sequential
     public let parameters: ParameterStore
@@ -51,6 +52,7 @@ public final class VAE {
         self.config = config
         self.head = head
         self.capacity = capacity
+        scorer = HeadScorer(head: head, capacity: capacity)
         let (encoderLayers, decoderLayers) = Architecture.layers(config)
         encoder = Sequential(encoderLayers, capacity: capacity)
         decoder = Sequential(decoderLayers, capacity: capacity)
@@ -59,7 +61,7 @@ public final class VAE {
         for net in [encoder, decoder] {
             for layer in net.layers where layer.parameterCount > 0 { owners.append((layer.bind, layer.parameterCount)) }
         }
-        owners.append((head.bind, head.parameterSpecs.reduce(0) { $0 + $1.count }))
+        owners.append((scorer.bind, scorer.parameterCount))
         parameters = ParameterStore(specs: Self.parameterSpecs(encoder: encoderLayers, decoder: decoderLayers, head: head))
         var offset = 0
         for owner in owners {
@@ -128,7 +130,7 @@ public final class VAE {
         rng.fillNormal(eps.pointer, count: batch * latent)
         Reparameterization.forward(moments: moments, eps: eps.pointer, z: z.pointer, batch: batch, latent: latent)
         let logits = decoder.forward(z.pointer, batch: batch)
-        head.negativeLogLikelihood(
+        scorer.negativeLogLikelihood(
             logits: logits, targets: x, batch: batch, dimension: inputSize, nll: nll.pointer,
             dLogits: gradients ? dLogits.pointer : nil, scale: 1 / Float(batch))
         KLDivergence.forward(moments: moments, out: kl.pointer, batch: batch, latent: latent)

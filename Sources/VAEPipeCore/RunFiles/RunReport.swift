@@ -8,9 +8,11 @@ public struct RunReport {
     public struct Gallery {
         public var name: String
         public var caption: String
+        /// The picture's bytes, PNG unless `mime` says otherwise (a loaded exporter's GIF).
         public var png: [UInt8]
-        public init(name: String, caption: String = "", png: [UInt8]) {
-            self.name = name; self.caption = caption; self.png = png
+        public var mime: String
+        public init(name: String, caption: String = "", png: [UInt8], mime: String = "image/png") {
+            self.name = name; self.caption = caption; self.png = png; self.mime = mime
         }
     }
 
@@ -110,8 +112,8 @@ public struct RunReport {
         var s = "<section id=\"galleries\">\n<h2>Galleries</h2>\n<div class=\"galleries\">\n"
         for g in galleries {
             var size = ""
-            if let (w, h) = Self.pngSize(g.png) { size = " width=\"\(w)\" height=\"\(h)\"" }
-            s += "<figure class=\"gallery\"><img src=\"data:image/png;base64,\(Data(g.png).base64EncodedString())\""
+            if let (w, h) = Self.pngSize(g.png) ?? Self.gifSize(g.png) { size = " width=\"\(w)\" height=\"\(h)\"" }
+            s += "<figure class=\"gallery\"><img src=\"data:\(Markup.escape(g.mime));base64,\(Data(g.png).base64EncodedString())\""
             s += " alt=\"\(Markup.escape(g.name))\"\(size)/>"
             s += "<figcaption><strong>\(Markup.escape(g.name))</strong>"
             s += g.caption.isEmpty ? "" : " <span>\(Markup.escape(g.caption))</span>"
@@ -164,6 +166,11 @@ public struct RunReport {
 
     /// Width and height from the IHDR chunk, which the PNG format puts first, right after the
     /// 8-byte signature; nil for anything that is not a PNG.
+    static func gifSize(_ gif: [UInt8]) -> (Int, Int)? {
+        guard gif.count >= 10, gif.prefix(4).elementsEqual(Array("GIF8".utf8)) else { return nil }
+        return (Int(gif[6]) | Int(gif[7]) << 8, Int(gif[8]) | Int(gif[9]) << 8)
+    }
+
     static func pngSize(_ png: [UInt8]) -> (Int, Int)? {
         guard png.count >= 24, png.prefix(8).elementsEqual([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) else { return nil }
         func be32(_ o: Int) -> Int { png[o..<(o + 4)].reduce(0) { $0 << 8 | Int($1) } }

@@ -1,0 +1,49 @@
+/// Drives a head over one batch: its rows split over the cores, then the per-row gradients of
+/// its own parameters added up in row order (the same sum on any number of threads) into the
+/// model's gradient buffer. Scratch for `capacity` rows is allocated once.
+public final class HeadScorer: RangeKernel {
+    public let head: any LikelihoodHead
+    public let parameterCount: Int
+    public let capacity: Int
+    private let perRow: FloatBuffer
+    private var gradients: UnsafeMutablePointer<Float>?
+    private var current: HeadBatch?
+
+    public init(head: any LikelihoodHead, capacity: Int) {
+        self.head = head
+        self.capacity = capacity
+        parameterCount = head.parameterSpecs.reduce(0) { $0 + $1.count }
+        perRow = FloatBuffer(count: capacity * parameterCount)
+    }
+
+    /// Where the head's parameters and their gradients live in the model's flat buffers.
+    public func bind(values: UnsafeMutablePointer<Float>, gradients: UnsafeMutablePointer<Float>) {
+        head.bind(values: values)
+        self.gradients = gradients
+    }
+
+    /// nll[r] for each of `batch` rows; with dLogits, also scale * dnll/dlogits there and
+    /// scale * sum_r dnll[r]/dθ added to the head's gradients.
+    public func negativeLogLikelihood(
+        logits: UnsafePointer<Float>, targets: UnsafePointer<Float>, batch: Int, dimension: Int,
+        nll: UnsafeMutablePointer<Float>, dLogits: UnsafeMutablePointer<Float>?, scale: Float
+    ) {
+        precondition(batch <= capacity, "HeadScorer: batch \(batch) over capacity \(capacity)")
+        let wantsParameters = dLogits != nil && parameterCount > 0
+        let b = HeadBatch(logits: logits, targets: targets, rows: batch, dimension: dimension, nll: nll,
+                          dLogits: dLogits, dParameters: wantsParameters ? perRow.pointer : nil, scale: scale)
+        head.beginBatch(b)
+        current = b
+        Parallel.forRanges(batch, minimumChunk: max(1, 32_768 / max(dimension, 1)), self)
+        current = nil
+        guard wantsParameters, let gradients else { return }
+        let p = parameterCount
+        for j in 0..<p {
+            var sum: Float = 0
+            for r in 0..<batch { sum += perRow[r * p + j] }
+            gradients[j] += scale * sum
+        }
+    }
+
+    public func run(_ range: Range<Int>) { head.score(rows: range, current!) }
+}

@@ -1,0 +1,77 @@
+/// How pixel intensities are turned into binary observations before a Bernoulli head sees them.
+public enum Binarization: String, CaseIterable, Codable, Sendable {
+    /// Keep the [0, 1] intensities as soft targets (the reference's choice).
+    case none
+    /// x > 0.5 becomes 1, else 0, once and deterministically.
+    case threshold
+    /// A fresh x ~ Bernoulli(intensity) every time an example is seen.
+    case dynamic
+}
+
+/// Options a head may use; a head that cannot honour one throws from its initialiser.
+public struct HeadOptions: Codable, Sendable, Equatable {
+    public var binarize: Binarization
+    public init(binarize: Binarization = .none) { self.binarize = binarize }
+}
+
+/// p(x | z): scores the decoder's outputs ("logits", one per pixel and channel) against the data.
+/// A plugin: a conformance plus one line in the builtin registration list.
+///
+/// A head scores rows; `HeadScorer` splits a batch's rows over the cores and adds up the
+/// per-row gradients of the head's own parameters in row order, so a head never writes shared
+/// state and its sums come out the same on any number of threads (a head loaded through the C
+/// ABI is driven the same way).
+public protocol LikelihoodHead: AnyObject {
+    static var id: String { get }
+    static var summary: String { get }
+    init(options: HeadOptions) throws
+    var options: HeadOptions { get }
+
+    /// Learned parameters of the head itself (the Gaussian's shared log sigma), stored in the
+    /// model's flat buffer like any layer's; `bind` says where their values live.
+    var parameterSpecs: [ParameterSpec] { get }
+    func bind(values: UnsafeMutablePointer<Float>)
+    func initialize()
+
+    /// Turns a batch of [0, 1] intensities into the observations this head models, in place.
+    func prepare(_ x: UnsafeMutablePointer<Float>, count: Int, rng: inout SplitMix64)
+
+    /// Once per batch, before any of its rows is scored, on the calling thread.
+    func beginBatch(_ batch: HeadBatch)
+
+    /// Rows `rows` of `batch`: for each row r, nll[r] = -log p(x_r | z_r) summed over the
+    /// `dimension` outputs; with dLogits, scale * dnll[r]/dlogits there; with dParameters,
+    /// dnll[r]/dθ (not scaled) at dParameters[r * P ..< (r + 1) * P], P the head's parameter count.
+    /// Called from several threads at once on disjoint row ranges: write only those rows.
+    func score(rows: Range<Int>, _ batch: HeadBatch)
+
+    /// The mean of p(x | z) in [0, 1]: what the galleries draw.
+    func mean(logits: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, count: Int)
+}
+
+extension LikelihoodHead {
+    public var parameterSpecs: [ParameterSpec] { [] }
+    public func bind(values: UnsafeMutablePointer<Float>) {}
+    public func initialize() {}
+    public func prepare(_ x: UnsafeMutablePointer<Float>, count: Int, rng: inout SplitMix64) {}
+    public func beginBatch(_ batch: HeadBatch) {}
+}
+
+/// One batch as a head sees it: rows x dimension logits and targets, and where results go.
+public struct HeadBatch {
+    public var logits: UnsafePointer<Float>
+    public var targets: UnsafePointer<Float>
+    public var rows: Int
+    public var dimension: Int
+    public var nll: UnsafeMutablePointer<Float>
+    public var dLogits: UnsafeMutablePointer<Float>?
+    public var dParameters: UnsafeMutablePointer<Float>?
+    public var scale: Float
+
+    public init(logits: UnsafePointer<Float>, targets: UnsafePointer<Float>, rows: Int, dimension: Int,
+                nll: UnsafeMutablePointer<Float>, dLogits: UnsafeMutablePointer<Float>?,
+                dParameters: UnsafeMutablePointer<Float>?, scale: Float) {
+        self.logits = logits; self.targets = targets; self.rows = rows; self.dimension = dimension
+        self.nll = nll; self.dLogits = dLogits; self.dParameters = dParameters; self.scale = scale
+    }
+}
