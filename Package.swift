@@ -4,7 +4,9 @@ import PackageDescription
 let package = Package(
     name: "vaepipe",
     products: [
-        .executable(name: "vaepipe", targets: ["VAEPipeCLI"]),
+        .executable(name: "vaepipe", targets: ["VAEPipeTool"]),
+        // For packages that add plugins and build their own vaepipe (Samples/PluginPackage).
+        .library(name: "VAEPipeKit", targets: ["VAEPipeKit"]),
         .library(name: "VAEPipeCore", targets: ["VAEPipeCore"]),
     ],
     dependencies: [
@@ -27,8 +29,11 @@ let package = Package(
         .target(name: "CKernels", path: "Sources/CKernels", exclude: ["gemm_kernel.inc"],
                 cSettings: [.unsafeFlags(["-O3", "-ffp-contract=fast"])]),
 
-        // MARK: - Core: tensors, layers, model, loss, optimizer, batcher, plugin protocols
-        .target(name: "VAEPipeCore", dependencies: ["CKernels"], path: "Sources/VAEPipeCore"),
+        // The C ABI of run-time plugins: one header, shipped for plugin authors to include.
+        .target(name: "CVAEPipePlugin", path: "Sources/CVAEPipePlugin"),
+
+        // MARK: - Core: tensors, layers, model, loss, optimizer, batcher, plugin protocols and loader
+        .target(name: "VAEPipeCore", dependencies: ["CKernels", "CVAEPipePlugin"], path: "Sources/VAEPipeCore"),
 
         // MARK: - Pipeline plugins. Ordinary library targets that live in Plugins/ with an
         //         explicit path; they are NOT SwiftPM package plugins (see Plugins/README.md).
@@ -44,11 +49,12 @@ let package = Package(
                 dependencies: ["VAEPipeAdapters", "VAEPipeHeads", "VAEPipeExporters"],
                 path: "Plugins/Builtin"),
 
-        // MARK: - CLI
-        .executableTarget(name: "VAEPipeCLI", dependencies: [
+        // MARK: - CLI: the commands as a library taking a registry (VAEPipeKit), and the tool
+        .target(name: "VAEPipeKit", dependencies: [
             "VAEPipeCore", "VAEPipeBuiltinPlugins",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], path: "Sources/VAEPipeCLI"),
+        .executableTarget(name: "VAEPipeTool", dependencies: ["VAEPipeKit"], path: "Sources/VAEPipeTool"),
 
         // MARK: - Tests
         .target(name: "VAEPipeTestSupport", dependencies: ["VAEPipeCore"], path: "Tests/Support"),
@@ -59,6 +65,6 @@ let package = Package(
         .testTarget(name: "PluginTests", dependencies: ["VAEPipeBuiltinPlugins", "VAEPipeTestSupport", "CZlib"],
                     path: "Tests/PluginTests"),
         .testTarget(name: "RunFileTests", dependencies: ["VAEPipeCore", "VAEPipeImageCodecs", "VAEPipeTestSupport"], path: "Tests/RunFileTests"),
-        .testTarget(name: "CLITests", dependencies: ["VAEPipeCLI", "VAEPipeTestSupport"], path: "Tests/CLITests"),
+        .testTarget(name: "CLITests", dependencies: ["VAEPipeTool", "VAEPipeTestSupport"], path: "Tests/CLITests"),
     ]
 )

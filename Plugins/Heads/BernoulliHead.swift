@@ -13,11 +13,7 @@ public final class BernoulliHead: LikelihoodHead {
     public init(options: HeadOptions) { self.options = options }
 
     public func prepare(_ x: UnsafeMutablePointer<Float>, count: Int, rng: inout SplitMix64) {
-        switch options.binarize {
-        case .none: return
-        case .threshold: for i in 0..<count { x[i] = x[i] > 0.5 ? 1 : 0 }
-        case .dynamic: for i in 0..<count { x[i] = rng.nextUniform() < x[i] ? 1 : 0 }
-        }
+        options.binarize.apply(x, count: count, rng: &rng)
     }
 
     public func mean(logits: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, count: Int) {

@@ -22,7 +22,7 @@ struct Encode: ParsableCommand {
     func validate() throws { try dataOptions.validateLimit() }
 
     func run() throws {
-        let registry = BuiltinPlugins.registry()
+        let registry = VAEPipeKit.registry
         let (model, _) = try RunDirectory.loadModel(runDirectory, registry: registry)
         let data = try loadMatching(model, dataOptions, registry: registry)
         var sets: [ImageSet] = []

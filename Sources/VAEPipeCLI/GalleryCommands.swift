@@ -17,7 +17,7 @@ struct Sample: ParsableCommand {
     func validate() throws { if !(1...4096).contains(count) { throw ValidationError("--count must be between 1 and 4096.") } }
 
     func run() throws {
-        let registry = BuiltinPlugins.registry()
+        let registry = VAEPipeKit.registry
         let (model, _) = try RunDirectory.loadModel(runDirectory, registry: registry)
         try registry.exporter(SampleGrid.id).write(ExportRequest(model: model, count: count, seed: seed), to: out)
         print("wrote \(out)")
@@ -41,7 +41,7 @@ struct Reconstruct: ParsableCommand {
     }
 
     func run() throws {
-        let registry = BuiltinPlugins.registry()
+        let registry = VAEPipeKit.registry
         let (model, _) = try RunDirectory.loadModel(runDirectory, registry: registry)
         let data = try loadMatching(model, dataOptions, registry: registry)
         try registry.exporter(Reconstructions.id).write(
@@ -64,7 +64,7 @@ struct Traverse: ParsableCommand {
     func validate() throws { if !(2...64).contains(steps) { throw ValidationError("--steps must be between 2 and 64.") } }
 
     func run() throws {
-        let registry = BuiltinPlugins.registry()
+        let registry = VAEPipeKit.registry
         let (model, ckpt) = try RunDirectory.loadModel(runDirectory, registry: registry)
         let request = ExportRequest(model: model, steps: steps,
                                     klPerDimension: ckpt.tensor(GalleryStats.klName)?.values,
@@ -87,7 +87,7 @@ struct Evaluate: ParsableCommand {
     func validate() throws { try dataOptions.validateLimit() }
 
     func run() throws {
-        let registry = BuiltinPlugins.registry()
+        let registry = VAEPipeKit.registry
         let (model, _) = try RunDirectory.loadModel(runDirectory, registry: registry)
         let data = try loadMatching(model, dataOptions, registry: registry)
         let set = data.evaluationSet

@@ -17,7 +17,7 @@ struct Inspect: ParsableCommand {
     func validate() throws { try dataOptions.validateLimit() }
 
     func run() throws {
-        let registry = BuiltinPlugins.registry()
+        let registry = VAEPipeKit.registry
         var options = dataOptions.datasetOptions()
         options.cache = .none   // one pass: nothing to keep
         let t0 = DispatchTime.now().uptimeNanoseconds

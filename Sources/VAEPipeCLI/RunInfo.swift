@@ -9,6 +9,8 @@ struct RunInfo {
     var fingerprint: String
     var started: String
     var resumed: [String]
+    /// The plugins the run used (`PluginRegistry.records`).
+    var plugins: [[String: String]] = []
 
     static func read(_ dir: String) throws -> RunInfo {
         let path = dir.appendingPath(fileName)
@@ -24,14 +26,15 @@ struct RunInfo {
             throw VAEPipeError.badFile(path: path, reason: "not a vaepipe run description (no \"arguments\")")
         }
         return RunInfo(arguments: arguments, fingerprint: json["data_fingerprint"] as? String ?? "",
-                       started: json["started"] as? String ?? "", resumed: json["resumed"] as? [String] ?? [])
+                       started: json["started"] as? String ?? "", resumed: json["resumed"] as? [String] ?? [],
+                       plugins: json["plugins"] as? [[String: String]] ?? [])
     }
 
     /// Writes run.json and returns its contents as (name, value) rows for the report.
     static func write(for command: Train, dataset d: Dataset, config: ModelConfig,
-                      fingerprint: RunFingerprint.Value, previous: RunInfo?, to dir: String) throws -> [(name: String, value: String)] {
+                      fingerprint: RunFingerprint.Value, plugins: [[String: String]], previous: RunInfo?, to dir: String) throws -> [(name: String, value: String)] {
         let now = ISO8601DateFormatter().string(from: Date())
-        let arguments = replacingEpochs(previous?.arguments ?? absolutized(Array(CommandLine.arguments.drop { $0 != "train" }.dropFirst())),
+        let arguments = replacingEpochs(previous?.arguments ?? absolutized(VAEPipeKit.split(Array(CommandLine.arguments.drop { $0 != "train" }.dropFirst())).rest),
                                         with: command.epochs)
         let options: [String: Any] = [
             "likelihood": command.likelihood, "binarize": command.binarize.rawValue, "epochs": command.epochs ?? 10,
@@ -45,7 +48,7 @@ struct RunInfo {
             "data_files": fingerprint.files, "data_bytes": fingerprint.bytes, "options": options,
             "image_shape": [d.shape.height, d.shape.width, d.shape.channels],
             "train_examples": d.train.count, "test_examples": d.test?.count ?? 0, "skipped_files": d.skipped.count,
-            "threads": ProcessInfo.processInfo.activeProcessorCount,
+            "threads": ProcessInfo.processInfo.activeProcessorCount, "plugins": plugins,
             "started": previous?.started ?? now, "resumed": (previous?.resumed ?? []) + (previous == nil ? [] : [now]),
         ]
         let data = try JSONSerialization.data(withJSONObject: info, options: [.prettyPrinted, .sortedKeys])

@@ -36,8 +36,11 @@ final class RunWriter {
         return try Checkpoint.read(from: checkpointPath)
     }
 
+    /// The plugins the run uses, remembered in every checkpoint.
+    var plugins: [[String: String]] = []
+
     func saveCheckpoint(_ trainer: Trainer, stats: GalleryStats.Values) throws {
-        try Checkpoint(trainer: trainer, extra: stats.tensors).write(to: checkpointPath)
+        try Checkpoint(trainer: trainer, extra: stats.tensors, plugins: plugins).write(to: checkpointPath)
     }
 
     /// metrics.jsonl, one line per completed epoch, rebuilt whole from the checkpoint's reports.

@@ -83,7 +83,7 @@ struct Train: ParsableCommand {
     /// The command a run directory was started with (run.json), with what this invocation may
     /// change: the epoch total and how progress is shown. The run stays in `dir`.
     static func resuming(_ dir: String, given: Train) throws -> Train {
-        let given_ = CommandLine.arguments.drop { $0 != "train" }.dropFirst()
+        let given_ = VAEPipeKit.split(Array(CommandLine.arguments.drop { $0 != "train" }.dropFirst())).rest
         for arg in given_ where arg.hasPrefix("--") {
             let name = String(arg.split(separator: "=", maxSplits: 1)[0])
             if !resumeOptions.contains(name) && name != "--help" {
@@ -106,8 +106,10 @@ struct Train: ParsableCommand {
     private func train() throws {
         let out = self.out!, epochs = self.epochs ?? 10
         let console = Console(format: logFormat, quiet: quiet)
-        let registry = BuiltinPlugins.registry()
-        let headPlugin = try registry.head(likelihood)
+        let registry = VAEPipeKit.registry
+        // A resumed run's head may come from a plugin: if it is missing, say which file it was.
+        let recorded = resume == nil ? [] : ((try? RunInfo.read(out))?.plugins ?? [])
+        let headPlugin = try registry.lookup(recorded: recorded) { try $0.head(likelihood) }
         let head = try headPlugin.make(HeadOptions(binarize: binarize))
 
         let dataset = try registry.loadDataset(
@@ -117,7 +119,8 @@ struct Train: ParsableCommand {
                      ["train_examples": dataset.train.count, "test_examples": dataset.test?.count ?? 0,
                       "shape": "\(dataset.shape)", "skipped_files": dataset.skipped.count])
 
-        let run = try RunWriter(directory: out, console: console)
+        var run = try RunWriter(directory: out, console: console)
+        run.plugins = registry.records(adapter: dataset.adapterID, head: headPlugin.id)
         let fingerprint = RunFingerprint.compute(dataset)
         var previous: RunInfo?
         var checkpoint: Checkpoint?
@@ -147,7 +150,7 @@ struct Train: ParsableCommand {
 
         try run.writeSkipped(dataset.skipped)
         let settings = try RunInfo.write(for: self, dataset: dataset, config: config, fingerprint: fingerprint,
-                          previous: previous, to: out)
+                          plugins: run.plugins, previous: previous, to: out)
         console.info("model: \(describe(config)), \(model.parameters.count) parameters, head \(headPlugin.id); compute: \(Backend.summary)",
                      event: "model", ["architecture": config.architecture, "parameters": model.parameters.count,
                                       "isa": Backend.isa.name, "threads": Backend.threads])

@@ -1,7 +1,6 @@
 import ArgumentParser
 import VAEPipeBuiltinPlugins
 
-@main
 struct VAEPipe: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vaepipe",
@@ -9,6 +8,10 @@ struct VAEPipe: ParsableCommand {
         discussion: """
             Point `vaepipe train` at MNIST-style IDX files or a folder of PNG/JPEG images; it writes a
             run directory with the checkpoint, per-epoch metrics and three PNG galleries.
+
+            Plugins: `--plugin PATH.so` (repeatable, before or after the subcommand) loads a run-time
+            plugin, as does every .so in the directories of VAEPIPE_PLUGIN_PATH (colon-separated);
+            `vaepipe plugins` lists what is loaded and from where.
             """,
         version: VAEPipeVersion.current,
         subcommands: [Train.self, Sample.self, Reconstruct.self, Traverse.self, Evaluate.self, Encode.self, Inspect.self, Plugins.self, Doctor.self])

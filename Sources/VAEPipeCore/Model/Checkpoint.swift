@@ -99,12 +99,23 @@ extension VAE {
     /// Rebuilds the model a checkpoint describes, with its head from the registry.
     public static func load(contentsOf path: String, registry: PluginRegistry, capacity: Int) throws -> (VAE, Checkpoint) {
         let ckpt = try Checkpoint.read(from: path)
-        let head = try registry.head(ckpt.config.head).make(ckpt.config.headOptions)
+        let head = try registry.lookup(recorded: ckpt.pluginRecords) { try $0.head(ckpt.config.head) }.make(ckpt.config.headOptions)
         // The configuration is only a claim: the file must hold every tensor it implies, shape
         // for shape, before a model that size is allocated.
         try ckpt.checkHolds(VAE.parameterSpecs(config: ckpt.config, head: head), path: path)
         let model = VAE(config: ckpt.config, head: head, capacity: capacity)
         try model.load(ckpt, path: path)
         return (model, ckpt)
+    }
+}
+
+extension Checkpoint {
+    public static let pluginsKey = "plugins"
+
+    /// The plugins the run that wrote this checkpoint used, as `PluginRegistry.records` gave them.
+    public var pluginRecords: [[String: String]] {
+        guard let text = metadata[Self.pluginsKey],
+              let records = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [[String: String]] else { return [] }
+        return records
     }
 }

@@ -15,7 +15,7 @@ public struct BatchLoss: Codable, Sendable, Equatable {
 /// averaged over the batch, with one reparameterised sample per example.
 public final class VAE {
     public let config: ModelConfig
-    public let head: any LikelihoodHead
+    public let head: any Likelihood
     private let scorer: HeadScorer
     public let encoder: Sequential
     public let decoder: Sequential
@@ -32,12 +32,12 @@ public final class VAE {
 
     /// The parameters a configuration has, by name, in the order of the flat store, without
     /// allocating any of them (a checkpoint is checked against this before its model is built).
-    public static func parameterSpecs(config: ModelConfig, head: any LikelihoodHead) -> [ParameterSpec] {
+    public static func parameterSpecs(config: ModelConfig, head: any Likelihood) -> [ParameterSpec] {
         let (encoder, decoder) = Architecture.layers(config)
         return parameterSpecs(encoder: encoder, decoder: decoder, head: head)
     }
 
-    private static func parameterSpecs(encoder: [Layer], decoder: [Layer], head: any LikelihoodHead) -> [ParameterSpec] {
+    private static func parameterSpecs(encoder: [Layer], decoder: [Layer], head: any Likelihood) -> [ParameterSpec] {
         var specs: [ParameterSpec] = []
         for (prefix, layers) in [("encoder", encoder), ("decoder", decoder)] {
             for (i, layer) in layers.enumerated() where layer.parameterCount > 0 {
@@ -47,7 +47,7 @@ public final class VAE {
         return specs + head.parameterSpecs.map { ParameterSpec(name: "head.\($0.name)", shape: $0.shape) }
     }
 
-    public init(config: ModelConfig, head: any LikelihoodHead, capacity: Int) {
+    public init(config: ModelConfig, head: any Likelihood, capacity: Int) {
         let d = config.inputSize, k = config.latent
         self.config = config
         self.head = head

@@ -2,14 +2,14 @@
 /// its own parameters added up in row order (the same sum on any number of threads) into the
 /// model's gradient buffer. Scratch for `capacity` rows is allocated once.
 public final class HeadScorer: RangeKernel {
-    public let head: any LikelihoodHead
+    public let head: any Likelihood
     public let parameterCount: Int
     public let capacity: Int
     private let perRow: FloatBuffer
     private var gradients: UnsafeMutablePointer<Float>?
     private var current: HeadBatch?
 
-    public init(head: any LikelihoodHead, capacity: Int) {
+    public init(head: any Likelihood, capacity: Int) {
         self.head = head
         self.capacity = capacity
         parameterCount = head.parameterSpecs.reduce(0) { $0 + $1.count }

@@ -8,6 +8,17 @@ public enum Binarization: String, CaseIterable, Codable, Sendable {
     case dynamic
 }
 
+extension Binarization {
+    /// Turns [0, 1] intensities into the observations this mode asks for, in place.
+    public func apply(_ x: UnsafeMutablePointer<Float>, count: Int, rng: inout SplitMix64) {
+        switch self {
+        case .none: return
+        case .threshold: for i in 0..<count { x[i] = x[i] > 0.5 ? 1 : 0 }
+        case .dynamic: for i in 0..<count { x[i] = rng.nextUniform() < x[i] ? 1 : 0 }
+        }
+    }
+}
+
 /// Options a head may use; a head that cannot honour one throws from its initialiser.
 public struct HeadOptions: Codable, Sendable, Equatable {
     public var binarize: Binarization
@@ -15,16 +26,13 @@ public struct HeadOptions: Codable, Sendable, Equatable {
 }
 
 /// p(x | z): scores the decoder's outputs ("logits", one per pixel and channel) against the data.
-/// A plugin: a conformance plus one line in the builtin registration list.
+/// This is what the model calls; a head written in Swift is a `LikelihoodHead`, and a head
+/// loaded through the C ABI is wrapped into one of these.
 ///
 /// A head scores rows; `HeadScorer` splits a batch's rows over the cores and adds up the
 /// per-row gradients of the head's own parameters in row order, so a head never writes shared
-/// state and its sums come out the same on any number of threads (a head loaded through the C
-/// ABI is driven the same way).
-public protocol LikelihoodHead: AnyObject {
-    static var id: String { get }
-    static var summary: String { get }
-    init(options: HeadOptions) throws
+/// state and its sums come out the same on any number of threads.
+public protocol Likelihood: AnyObject {
     var options: HeadOptions { get }
 
     /// Learned parameters of the head itself (the Gaussian's shared log sigma), stored in the
@@ -49,7 +57,14 @@ public protocol LikelihoodHead: AnyObject {
     func mean(logits: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, count: Int)
 }
 
-extension LikelihoodHead {
+/// A likelihood head written in Swift. A plugin: a conformance plus one registration line.
+public protocol LikelihoodHead: Likelihood {
+    static var id: String { get }
+    static var summary: String { get }
+    init(options: HeadOptions) throws
+}
+
+extension Likelihood {
     public var parameterSpecs: [ParameterSpec] { [] }
     public func bind(values: UnsafeMutablePointer<Float>) {}
     public func initialize() {}

@@ -40,9 +40,9 @@ public struct HeadPlugin {
     public let id: String
     public let summary: String
     public let origin: PluginOrigin
-    public let make: (HeadOptions) throws -> any LikelihoodHead
+    public let make: (HeadOptions) throws -> any Likelihood
 
-    public init(id: String, summary: String, origin: PluginOrigin, make: @escaping (HeadOptions) throws -> any LikelihoodHead) {
+    public init(id: String, summary: String, origin: PluginOrigin, make: @escaping (HeadOptions) throws -> any Likelihood) {
         self.id = id; self.summary = summary; self.origin = origin; self.make = make
     }
 }

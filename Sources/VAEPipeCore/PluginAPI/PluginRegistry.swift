@@ -88,4 +88,15 @@ public struct PluginRegistry {
             + heads.filter { $0.id == head }.map { $0.origin.record(kind: "head", id: $0.id) }
             + exporters.map { $0.origin.record(kind: "exporter", id: $0.id) }
     }
+
+    /// `body` on this registry; a plugin it lacks that a run recorded (`records`) loading from a
+    /// file is named with that file, so the user knows what to pass to --plugin.
+    public func lookup<T>(recorded records: [[String: String]], _ body: (PluginRegistry) throws -> T) throws -> T {
+        do { return try body(self) } catch VAEPipeError.unknownPlugin(let kind, let id, let known) {
+            if let r = records.first(where: { $0["id"] == id && kind.hasSuffix($0["kind"] ?? "-") }), let file = r["path"] {
+                throw VAEPipeError.missingPlugin(kind: kind, id: id, recorded: "\(file) (version \(r["version"] ?? "?"), sha256 \(r["sha256"] ?? "?"))")
+            }
+            throw VAEPipeError.unknownPlugin(kind: kind, id: id, known: known)
+        }
+    }
 }

@@ -72,7 +72,8 @@ public struct EpochTotals: Codable, Sendable, Equatable {
 extension Checkpoint {
     public static let trainingStateKey = "training_state"
 
-    public init(trainer: Trainer, extra: [Tensor] = []) throws {
+    /// `plugins`: what the run used (`PluginRegistry.records`), kept under the `plugins` key.
+    public init(trainer: Trainer, extra: [Tensor] = [], plugins: [[String: String]] = []) throws {
         let model = trainer.model, store = model.parameters, adam = trainer.optimizer
         var moments: [Tensor] = []
         for (buffer, prefix) in [(adam.m, "optimizer.m."), (adam.v, "optimizer.v.")] {
@@ -82,7 +83,11 @@ extension Checkpoint {
             }
         }
         let state = String(decoding: try JSONEncoder().encode(trainer.state), as: UTF8.self)
-        self.init(model: model, extra: moments + extra, metadata: [Self.trainingStateKey: state])
+        var metadata = [Self.trainingStateKey: state]
+        if !plugins.isEmpty {
+            metadata[Self.pluginsKey] = String(decoding: try JSONSerialization.data(withJSONObject: plugins, options: [.sortedKeys]), as: UTF8.self)
+        }
+        self.init(model: model, extra: moments + extra, metadata: metadata)
     }
 
     /// The saved position, or nil for a checkpoint without one (weights only).

@@ -1,0 +1,3 @@
+import VAEPipeKit
+
+VAEPipeKit.main(registry: BuiltinPlugins.registry())
