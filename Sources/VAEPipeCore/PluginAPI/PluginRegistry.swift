@@ -31,7 +31,10 @@ public struct PluginRegistry {
     @discardableResult
     public mutating func add(_ a: AdapterPlugin) -> Result<Void, VAEPipeError> {
         if let other = adapters.first(where: { $0.id == a.id }) { return .failure(clash("dataset adapter", a.id, a.origin, other.origin)) }
-        adapters.append(a); return .success(())
+        // A plugin's adapter is tried before the built-in ones: the folder adapter takes any
+        // directory, so after it a plugin for directories of its own kind would never be asked.
+        let at = a.origin.kind == .builtin ? adapters.endIndex : adapters.firstIndex { $0.origin.kind == .builtin } ?? adapters.endIndex
+        adapters.insert(a, at: at); return .success(())
     }
     @discardableResult
     public mutating func add(_ h: HeadPlugin) -> Result<Void, VAEPipeError> {

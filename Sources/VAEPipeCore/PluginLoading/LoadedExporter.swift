@@ -55,6 +55,10 @@ enum LoadedExporter {
             unlink(temporary)
             throw VAEPipeError.badPlugin(path: plugin, reason: "exporter '\(id)' could not write \(path): \(reason)")
         }
+        // Plugins create files as they like (giflib: owner-only); the gallery gets the usual mode.
+        let mask = umask(0)
+        umask(mask)
+        chmod(temporary, 0o644 & ~mask)
         guard rename(temporary, path) == 0 else {
             let e = String(cString: strerror(errno))
             unlink(temporary)
