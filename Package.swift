@@ -62,9 +62,9 @@ let package = Package(
                     path: "Tests/VAEPipeCoreTests"),
         .testTarget(name: "ImageCodecTests", dependencies: ["VAEPipeImageCodecs"],
                     path: "Tests/ImageCodecTests"),
-        .testTarget(name: "PluginTests", dependencies: ["VAEPipeBuiltinPlugins", "VAEPipeTestSupport", "CZlib"],
+        .testTarget(name: "PluginTests", dependencies: ["VAEPipeBuiltinPlugins", "VAEPipeTestSupport", "CZlib", "CVAEPipePlugin"],
                     path: "Tests/PluginTests"),
         .testTarget(name: "RunFileTests", dependencies: ["VAEPipeCore", "VAEPipeImageCodecs", "VAEPipeTestSupport"], path: "Tests/RunFileTests"),
-        .testTarget(name: "CLITests", dependencies: ["VAEPipeTool", "VAEPipeTestSupport"], path: "Tests/CLITests"),
+        .testTarget(name: "CLITests", dependencies: ["VAEPipeTool", "VAEPipeBuiltinPlugins", "VAEPipeTestSupport"], path: "Tests/CLITests"),
     ]
 )

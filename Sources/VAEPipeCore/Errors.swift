@@ -14,6 +14,8 @@ public enum VAEPipeError: Error, CustomStringConvertible, Equatable {
     case io(path: String, reason: String)
     /// A shared object given to --plugin (or found in VAEPIPE_PLUGIN_PATH) that cannot be used.
     case badPlugin(path: String, reason: String)
+    /// What a plugin reported about the data it was given (it names the file at fault itself).
+    case pluginReported(String)
     /// A run or checkpoint made with a plugin that is not loaded now.
     case missingPlugin(kind: String, id: String, recorded: String)
 
@@ -37,6 +39,7 @@ public enum VAEPipeError: Error, CustomStringConvertible, Equatable {
                 + " (try a lower --lr)"
         case .io(let p, let r): return "\(p): \(r)"
         case .badPlugin(let p, let r): return "\(p): not a usable vaepipe plugin: \(r)"
+        case .pluginReported(let m): return m
         case .missingPlugin(let kind, let id, let recorded):
             return "this run needs the \(kind) '\(id)' from \(recorded), which is not loaded: pass --plugin PATH "
                 + "(or put it in a directory of VAEPIPE_PLUGIN_PATH)"

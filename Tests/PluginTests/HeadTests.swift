@@ -16,29 +16,9 @@ final class HeadTests: XCTestCase {
 
     /// d(scale * sum NLL)/dlogits and d/dθ against finite differences.
     func checkGradients(_ type: any LikelihoodHead.Type, logSigma: Float? = nil) throws {
-        let (head, store) = try makeHead(type)
+        let (scorer, store) = try makeHead(type)
         if let logSigma { store.values[0] = logSigma }
-        let batch = 3, d = 5
-        let logits = FloatBuffer(GradientCheck.random(batch * d, seed: 21, scale: 3))
-        var rng = SplitMix64(seed: 22)
-        let targets = FloatBuffer((0..<(batch * d)).map { _ in rng.nextUniform() })
-        let nll = FloatBuffer(count: batch), grad = FloatBuffer(count: batch * d)
-        let scale: Float = 0.5
-        func loss() -> Double {
-            head.negativeLogLikelihood(logits: logits.pointer, targets: targets.pointer, batch: batch, dimension: d,
-                                       nll: nll.pointer, dLogits: nil, scale: scale)
-            return Double(scale) * nll.array.reduce(0) { $0 + Double($1) }
-        }
-        store.gradients.zero()
-        head.negativeLogLikelihood(logits: logits.pointer, targets: targets.pointer, batch: batch, dimension: d,
-                                   nll: nll.pointer, dLogits: grad.pointer, scale: scale)
-        let withGradient = nll.array
-        XCTAssertEqual(withGradient.map(Double.init).reduce(0, +) * Double(scale), loss(), accuracy: 1e-4)
-        GradientCheck.assertMatches(logits.pointer, count: logits.count, analytic: grad.array, label: "dlogits", loss)
-        if store.count > 0 {
-            GradientCheck.assertMatches(store.values.pointer, count: store.count, analytic: store.gradients.array,
-                                        label: "dθ", loss)
-        }
+        GradientCheck.checkHead(scorer, store)
     }
 
     func testBernoulliGradientsMatchFiniteDifferences() throws { try checkGradients(BernoulliHead.self) }

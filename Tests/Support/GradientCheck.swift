@@ -69,4 +69,29 @@ public enum GradientCheck {
                           label: "dθ", file: file, line: line, loss)
         }
     }
+
+    /// A head driven by `scorer` (parameters in `store`): d(scale * sum NLL)/dlogits and d/dθ
+    /// against finite differences, on 3 rows of 5 outputs with logits in [-3, 3].
+    public static func checkHead(_ scorer: HeadScorer, _ store: ParameterStore, file: StaticString = #filePath, line: UInt = #line) {
+        let batch = 3, d = 5
+        let logits = FloatBuffer(random(batch * d, seed: 21, scale: 3))
+        var rng = SplitMix64(seed: 22)
+        let targets = FloatBuffer((0..<(batch * d)).map { _ in rng.nextUniform() })
+        let nll = FloatBuffer(count: batch), grad = FloatBuffer(count: batch * d)
+        let scale: Float = 0.5
+        func loss() -> Double {
+            scorer.negativeLogLikelihood(logits: logits.pointer, targets: targets.pointer, batch: batch, dimension: d,
+                                         nll: nll.pointer, dLogits: nil, scale: scale)
+            return Double(scale) * nll.array.reduce(0) { $0 + Double($1) }
+        }
+        store.gradients.zero()
+        scorer.negativeLogLikelihood(logits: logits.pointer, targets: targets.pointer, batch: batch, dimension: d,
+                                     nll: nll.pointer, dLogits: grad.pointer, scale: scale)
+        let withGradient = nll.array
+        XCTAssertEqual(withGradient.map(Double.init).reduce(0, +) * Double(scale), loss(), accuracy: 1e-4, file: file, line: line)
+        assertMatches(logits.pointer, count: logits.count, analytic: grad.array, label: "dlogits", loss)
+        if store.count > 0 {
+            assertMatches(store.values.pointer, count: store.count, analytic: store.gradients.array, label: "dθ", loss)
+        }
+    }
 }

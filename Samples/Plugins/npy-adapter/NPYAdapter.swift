@@ -5,7 +5,7 @@
 //   --data DIR        DIR/train.npy (+ train_labels.npy), and DIR/test.npy (+ test_labels.npy)
 //                     as the test split when present
 // float32 pixels in [0, 1] are scaled by 255, pixels in [0, 255] are kept; labels are integer
-// arrays of N (int64, int32 or uint8).
+// arrays of N (int64, int32 or uint8), used when every split has them.
 //
 // Build (one command, from the repository root):
 //   swiftc -emit-library -O -parse-as-library -module-name NPYAdapter -I Sources/CVAEPipePlugin/include Samples/Plugins/npy-adapter/NPYAdapter.swift -o libnpy_adapter.so
@@ -141,10 +141,10 @@ final class NPYDataset {
             }
         }
         height = first.shape[1]; width = first.shape[2]; channels = first.shape.count == 4 ? first.shape[3] : 1
-        guard splits.allSatisfy({ ($0.labels == nil) == (splits[0].labels == nil) }) else {
-            throw NPYError("\(path): the training split has labels and the test split not, or the other way round")
-        }
     }
+
+    /// Labels are used when every split has them.
+    var hasLabels: Bool { splits.allSatisfy { $0.labels != nil } }
 
     /// Pixels of split `which` as bytes: uint8 copied, float32 from [0, 1] (or [0, 255]) rounded.
     func read(_ which: Int, pixels: UnsafeMutablePointer<UInt8>, labels: UnsafeMutablePointer<Int32>?) throws(NPYError) {
@@ -163,7 +163,7 @@ final class NPYDataset {
             let scale: Float = peak <= 1 ? 255 : 1
             for i in 0..<n { pixels[i] = UInt8((f[i] * scale).rounded()) }
         }
-        guard let labels, let labelArray else { return }
+        guard let labels, let labelArray, hasLabels else { return }
         for i in 0..<labelArray.count {
             let v: Int
             switch labelArray.dtype {
@@ -206,7 +206,7 @@ func npyOpen(_ path: UnsafePointer<CChar>?, _ request: UnsafePointer<vp_dataset_
         info.pointee = vp_dataset_info(train_count: Int64(d.splits[0].images.shape[0]),
                                        test_count: d.splits.count > 1 ? Int64(d.splits[1].images.shape[0]) : 0,
                                        height: Int64(d.height), width: Int64(d.width), channels: Int64(d.channels),
-                                       has_labels: d.splits[0].labels == nil ? 0 : 1)
+                                       has_labels: d.hasLabels ? 1 : 0)
         handle.pointee = Unmanaged.passRetained(d).toOpaque()
         return 0
     } catch {

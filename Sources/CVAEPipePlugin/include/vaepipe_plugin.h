@@ -94,7 +94,7 @@ typedef struct vp_head {
 
 typedef struct vp_dataset_request {
     int64_t limit;              /* at most this many training images; 0: all */
-    int64_t height, width;      /* a size the user asked for (--size), 0 if none: adapters may ignore */
+    int64_t height, width;      /* the size asked for (--size, else 32x32): adapters may ignore it */
     int64_t channels;           /* --channels, 0 if not given */
 } vp_dataset_request;
 
@@ -110,7 +110,8 @@ typedef struct vp_adapter {
     /* A cheap look (a name, a few magic bytes) deciding whether this adapter reads `path`:
      * 1 yes, 0 no. Never fails, never reads the whole file. */
     int (*accepts)(const char *path);
-    /* Opens `path` and describes it; *handle is the adapter's own (NULL allowed). */
+    /* Opens `path` and describes it; *handle is the adapter's own (NULL allowed). The error
+     * messages of open and read name the file at fault (data may span several files). */
     int (*open)(const char *path, const vp_dataset_request *request, void **handle,
                 vp_dataset_info *info, char *err, size_t err_size);
     /* Fills one split (0 train, 1 test): count x height x width x channels bytes of pixels

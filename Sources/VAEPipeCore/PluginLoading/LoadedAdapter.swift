@@ -22,7 +22,7 @@ enum LoadedAdapter {
         var handle: UnsafeMutableRawPointer?
         var info = vp_dataset_info()
         if let reason = pluginCall({ d.open(path, &request, &handle, &info, $0, $1) }) {
-            throw VAEPipeError.badFile(path: path, reason: "\(reason) (adapter '\(id)' of \(plugin))")
+            throw VAEPipeError.pluginReported("\(reason) (adapter '\(id)' of \(plugin))")
         }
         defer { d.close(handle) }
         let shape = ImageShape(height: Int(info.height), width: Int(info.width), channels: Int(info.channels))
@@ -42,7 +42,7 @@ enum LoadedAdapter {
                     pluginCall { d.read(handle, which, p.baseAddress, l.baseAddress, $0, $1) }
                 }
             }
-            if let reason { throw VAEPipeError.badFile(path: path, reason: "\(reason) (adapter '\(id)' of \(plugin))") }
+            if let reason { throw VAEPipeError.pluginReported("\(reason) (adapter '\(id)' of \(plugin))") }
             return ImageSet(shape: shape, pixels: pixels, labels: info.has_labels == 1 ? labels.map(Int.init) : nil)
         }
         let train = try split(0, Int(info.train_count)).prefix(options.limit)

@@ -43,12 +43,21 @@ public enum PluginLoader {
         }
         let entry = unsafeBitCast(symbol, to: vp_plugin_entry.self)
         guard let table = entry() else { throw fail("\(VAEPIPE_PLUGIN_ENTRY)() returned no table") }
+        try add(table, path: absolute, sha256: SHA256.hex([UInt8](bytes)), into: &registry)
+    }
+
+    /// Checks a plugin table and adds its adapters, heads and exporters to `registry`, all or none.
+    /// `load` calls this after dlopen; a test (or a program that links a C plugin in) may call it
+    /// on a table in memory.
+    public static func add(_ table: UnsafePointer<vp_plugin>, path: String, sha256: String?,
+                           into registry: inout PluginRegistry) throws {
+        let fail = { (reason: String) in VAEPipeError.badPlugin(path: path, reason: reason) }
         let version = table.pointee.abi_version
         guard version == VAEPIPE_PLUGIN_ABI_VERSION else {
             throw fail("it was built for plugin ABI version \(version); this vaepipe reads version \(VAEPIPE_PLUGIN_ABI_VERSION)")
         }
         let origin = PluginOrigin(kind: .loaded, version: try text(table.pointee.version, "version", fail),
-                                  path: absolute, sha256: SHA256.hex([UInt8](bytes)))
+                                  path: path, sha256: sha256)
 
         var staged = registry
         let t = table.pointee
@@ -57,8 +66,7 @@ public enum PluginLoader {
         guard t.head_count + t.adapter_count + t.exporter_count > 0 else { throw fail("its table lists no adapter, head or exporter") }
         for i in 0..<Int(t.head_count) {
             guard let d = t.heads?[i] else { throw fail("head_count is \(t.head_count) but heads is NULL") }
-            let plugin = try LoadedHead.plugin(d, origin: origin, fail: fail)
-            try staged.add(plugin).get()
+            try staged.add(try LoadedHead.plugin(d, origin: origin, fail: fail)).get()
         }
         for i in 0..<Int(t.adapter_count) {
             guard let d = t.adapters?[i] else { throw fail("adapter_count is \(t.adapter_count) but adapters is NULL") }
