@@ -23,8 +23,13 @@ class CLITestCase: XCTestCase {
 
     @discardableResult
     func run(_ args: [String], file: StaticString = #filePath, line: UInt = #line) throws -> Result {
+        try run(at: binary.path, args)
+    }
+
+    /// Runs another vaepipe-like binary (one built on VAEPipeKit).
+    func run(at executable: String, _ args: [String]) throws -> Result {
         let p = Process()
-        p.executableURL = binary
+        p.executableURL = URL(fileURLWithPath: executable)
         p.arguments = args
         p.environment = childEnvironment
         let out = Pipe(), err = Pipe()

@@ -25,16 +25,17 @@ public enum PluginLoader {
     }
 
     /// Loads the plugin at `path` and adds its adapters, heads and exporters to `registry`.
-    public static func load(_ path: String, into registry: inout PluginRegistry) throws {
+    public static func load(_ given: String, into registry: inout PluginRegistry) throws {
+        // Named absolutely everywhere: in messages, in run.json, and to dlopen (which would search
+        // the library path for a bare name).
+        let path = URL(fileURLWithPath: given).standardizedFileURL.path
         let fail = { (reason: String) in VAEPipeError.badPlugin(path: path, reason: reason) }
         var info = stat()
         guard stat(path, &info) == 0 else { throw VAEPipeError.missingPath(path) }
         guard info.st_mode & S_IFMT == S_IFREG else { throw fail("not a regular file") }
         guard let bytes = FileManager.default.contents(atPath: path) else { throw fail("cannot be read") }
         guard bytes.starts(with: [0x7F, 0x45, 0x4C, 0x46]) else { throw fail("not a shared object (no ELF header)") }
-        // dlopen searches the library path for a bare name: hand it the absolute path.
-        let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
-        guard let handle = dlopen(absolute, RTLD_NOW | RTLD_LOCAL) else {
+        guard let handle = dlopen(path, RTLD_NOW | RTLD_LOCAL) else {
             throw fail("cannot be loaded: \(dlerror().map { String(cString: $0) } ?? "dlopen failed")")
         }
         // Never closed: its functions stay in use until the process ends.
@@ -43,7 +44,7 @@ public enum PluginLoader {
         }
         let entry = unsafeBitCast(symbol, to: vp_plugin_entry.self)
         guard let table = entry() else { throw fail("\(VAEPIPE_PLUGIN_ENTRY)() returned no table") }
-        try add(table, path: absolute, sha256: SHA256.hex([UInt8](bytes)), into: &registry)
+        try add(table, path: path, sha256: SHA256.hex([UInt8](bytes)), into: &registry)
     }
 
     /// Checks a plugin table and adds its adapters, heads and exporters to `registry`, all or none.
