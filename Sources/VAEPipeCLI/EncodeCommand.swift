@@ -23,8 +23,8 @@ struct Encode: ParsableCommand {
 
     func run() throws {
         let registry = VAEPipeKit.registry
-        let (model, _) = try RunDirectory.loadModel(runDirectory, registry: registry)
-        let data = try loadMatching(model, dataOptions, registry: registry)
+        let (model, ckpt) = try RunDirectory.loadModel(runDirectory, registry: registry)
+        let data = try loadMatching(model, dataOptions, registry: registry, recorded: ckpt.pluginRecords)
         var sets: [ImageSet] = []
         if split != .test { sets.append(data.train) }
         if split != .train, let test = data.test { sets.append(test) }

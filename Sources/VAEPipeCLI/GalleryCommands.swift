@@ -42,8 +42,8 @@ struct Reconstruct: ParsableCommand {
 
     func run() throws {
         let registry = VAEPipeKit.registry
-        let (model, _) = try RunDirectory.loadModel(runDirectory, registry: registry)
-        let data = try loadMatching(model, dataOptions, registry: registry)
+        let (model, ckpt) = try RunDirectory.loadModel(runDirectory, registry: registry)
+        let data = try loadMatching(model, dataOptions, registry: registry, recorded: ckpt.pluginRecords)
         try registry.exporter(Reconstructions.id).write(
             ExportRequest(model: model, inputs: data.evaluationSet.evenlySpaced(count), count: count), to: out)
         print("wrote \(out)")
@@ -88,8 +88,8 @@ struct Evaluate: ParsableCommand {
 
     func run() throws {
         let registry = VAEPipeKit.registry
-        let (model, _) = try RunDirectory.loadModel(runDirectory, registry: registry)
-        let data = try loadMatching(model, dataOptions, registry: registry)
+        let (model, ckpt) = try RunDirectory.loadModel(runDirectory, registry: registry)
+        let data = try loadMatching(model, dataOptions, registry: registry, recorded: ckpt.pluginRecords)
         let set = data.evaluationSet
         let loss = try Evaluator.evaluate(model, on: set, seed: seed)
         let n = Double(loss.count)
@@ -102,11 +102,19 @@ struct Evaluate: ParsableCommand {
     }
 }
 
-/// Loads data at the model's image size and checks that it fits the model.
-func loadMatching(_ model: VAE, _ options: DataOptions, registry: PluginRegistry) throws -> Dataset {
+/// Loads data at the model's image size and checks that it fits the model. When that fails and
+/// the run used a loaded adapter that is missing now (`recorded`), the error names its file.
+func loadMatching(_ model: VAE, _ options: DataOptions, registry: PluginRegistry, recorded: [[String: String]]) throws -> Dataset {
     let shape = model.config.shape
-    let data = try registry.loadDataset(path: options.path, adapterID: options.adapter,
-                                        options: options.datasetOptions(matching: shape))
+    let data: Dataset
+    do {
+        data = try registry.lookup(recorded: recorded) {
+            try $0.loadDataset(path: options.path, adapterID: options.adapter, options: options.datasetOptions(matching: shape))
+        }
+    } catch {
+        // Another adapter may have taken the path and failed (the folder adapter takes any directory).
+        throw registry.missing(recorded, kinds: ["adapter"]) ?? error
+    }
     guard data.shape == shape else {
         throw VAEPipeError.invalidOption("\(options.path): images are \(data.shape) but the model was trained on \(shape)")
     }

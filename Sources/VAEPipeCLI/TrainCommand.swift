@@ -108,7 +108,9 @@ struct Train: ParsableCommand {
         let console = Console(format: logFormat, quiet: quiet)
         let registry = VAEPipeKit.registry
         // A resumed run's head may come from a plugin: if it is missing, say which file it was.
+        // A resumed run goes on with the plugins it began with.
         let recorded = resume == nil ? [] : ((try? RunInfo.read(out))?.plugins ?? [])
+        if let missing = registry.missing(recorded) { throw missing }
         let headPlugin = try registry.lookup(recorded: recorded) { try $0.head(likelihood) }
         let head = try headPlugin.make(HeadOptions(binarize: binarize))
 

@@ -54,6 +54,10 @@ final class PluginCLITests: CLITestCase {
         XCTAssertTrue(html.contains("data:image/gif;base64,"))
         let mode = try FileManager.default.attributesOfItem(atPath: runDir + "/traversals.gif")[.posixPermissions] as! Int
         XCTAssertEqual(mode & 0o044, 0o044, "readable like the other galleries")
+        // The run goes on only with the exporter it began with.
+        let resumed = try run(["train", "--resume", runDir, "--epochs", "3"])
+        XCTAssertEqual(resumed.status, 1)
+        XCTAssertTrue(resumed.stderr.contains("exporter 'gif-traversals'") && resumed.stderr.contains(so), resumed.stderr)
     }
 
     /// A .npy file as NumPy writes it (format 1.0): magic, header dict padded to 64 bytes, data.
@@ -86,6 +90,9 @@ final class PluginCLITests: CLITestCase {
         let out = try run(["evaluate", "--run", runDir, "--data", data, "--plugin", so])
         XCTAssertEqual(out.status, 0, out.stderr)
         XCTAssertTrue(out.stdout.contains("\"split\":\"test\""), out.stdout)
+        let without = try run(["evaluate", "--run", runDir, "--data", data])
+        XCTAssertEqual(without.status, 1)
+        XCTAssertTrue(without.stderr.contains("dataset adapter 'npy'") && without.stderr.contains(so), without.stderr)
 
         // The bytes arrive as written: the plugin's dataset equals the pattern images.
         var registry = BuiltinPlugins.registry()

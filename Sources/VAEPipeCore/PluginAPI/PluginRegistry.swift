@@ -96,10 +96,32 @@ public struct PluginRegistry {
     /// file is named with that file, so the user knows what to pass to --plugin.
     public func lookup<T>(recorded records: [[String: String]], _ body: (PluginRegistry) throws -> T) throws -> T {
         do { return try body(self) } catch VAEPipeError.unknownPlugin(let kind, let id, let known) {
-            if let r = records.first(where: { $0["id"] == id && kind.hasSuffix($0["kind"] ?? "-") }), let file = r["path"] {
-                throw VAEPipeError.missingPlugin(kind: kind, id: id, recorded: "\(file) (version \(r["version"] ?? "?"), sha256 \(r["sha256"] ?? "?"))")
+            if let r = records.first(where: { $0["id"] == id && Self.kindNames[$0["kind"] ?? ""] == kind }), r["path"] != nil {
+                throw Self.missing(r)
             }
             throw VAEPipeError.unknownPlugin(kind: kind, id: id, known: known)
         }
+    }
+
+    /// The first plugin of `kinds` that `records` (a run's) say was loaded from a file and that
+    /// this registry lacks, as the error to give; nil when every one is here.
+    public func missing(_ records: [[String: String]], kinds: Set<String> = ["adapter", "head", "exporter"]) -> VAEPipeError? {
+        for r in records where r["source"] == PluginOrigin.Kind.loaded.rawValue && kinds.contains(r["kind"] ?? "") {
+            let id = r["id"] ?? ""
+            let present = switch r["kind"] {
+            case "adapter": adapters.contains { $0.id == id }
+            case "head": heads.contains { $0.id == id }
+            default: exporters.contains { $0.id == id }
+            }
+            if !present { return Self.missing(r) }
+        }
+        return nil
+    }
+
+    private static let kindNames = ["adapter": "dataset adapter", "head": "likelihood head", "exporter": "exporter"]
+
+    private static func missing(_ r: [String: String]) -> VAEPipeError {
+        .missingPlugin(kind: kindNames[r["kind"] ?? ""] ?? "plugin", id: r["id"] ?? "?",
+                       recorded: "\(r["path"] ?? "?") (version \(r["version"] ?? "?"), sha256 \(r["sha256"] ?? "?"))")
     }
 }
