@@ -1,3 +1,11 @@
+/// Which rows of a batch split between processes one process holds: `offset` is its first
+/// row's index in the batch of `total` rows.
+public struct BatchShare: Sendable, Equatable {
+    public var offset: Int
+    public var total: Int
+    public init(offset: Int, total: Int) { self.offset = offset; self.total = total }
+}
+
 /// Sums over one batch, in nats; divide by the batch size for per-example figures.
 public struct BatchLoss: Codable, Sendable, Equatable {
     public var reconstruction: Double = 0
@@ -96,43 +104,57 @@ public final class VAE {
         return loss
     }
 
-    /// The forward half of `trainStep`, including dLoss/dlogits from the head.
-    public func trainingForward(_ x: UnsafeMutablePointer<Float>, batch: Int, rng: inout SplitMix64) -> BatchLoss {
+    /// The forward half of `trainStep`, including dLoss/dlogits from the head. `share`: these
+    /// rows are part of a larger batch split between processes (their gradients are of the whole
+    /// batch's mean loss, so the processes' gradients add up to it); nil: the rows are the batch.
+    public func trainingForward(_ x: UnsafeMutablePointer<Float>, batch: Int, rng: inout SplitMix64,
+                                share: BatchShare? = nil) -> BatchLoss {
         // Zeroed here, not in the backward half: the head adds its own parameters' gradients
         // while it scores the batch. (After an Adam step they already are.)
         if !parameters.gradientsAreZero { parameters.gradients.zero() }
         parameters.gradientsAreZero = false
-        return forward(x, batch: batch, rng: &rng, gradients: true)
+        return forward(x, batch: batch, rng: &rng, share: share ?? BatchShare(offset: 0, total: batch), gradients: true)
     }
 
     /// The backward half of `trainStep`: call right after `trainingForward` on the same batch.
     public func trainingBackward(batch: Int) {
         let moments = UnsafePointer(encoder.output)
-        let scale = 1 / Float(batch)
         decoder.backward(dLogits.pointer, batch: batch, computeInputGradient: true)
         Reparameterization.backward(moments: moments, eps: eps.pointer, dz: decoder.inputGradient,
                                     dMoments: dMoments.pointer, batch: batch, latent: latent)
-        KLDivergence.backward(moments: moments, dMoments: dMoments.pointer, scale: scale,
+        KLDivergence.backward(moments: moments, dMoments: dMoments.pointer, scale: stepScale,
                               batch: batch, latent: latent)
         encoder.backward(dMoments.pointer, batch: batch, computeInputGradient: false)
     }
 
-    /// The loss without gradients (one posterior sample per example, as in training).
-    public func evaluate(_ x: UnsafeMutablePointer<Float>, batch: Int, rng: inout SplitMix64) -> BatchLoss {
-        forward(x, batch: batch, rng: &rng, gradients: false)
+    /// The loss without gradients (one posterior sample per example, as in training). `offset`:
+    /// the rows' index in the whole set, which picks each example's noise.
+    public func evaluate(_ x: UnsafeMutablePointer<Float>, batch: Int, rng: inout SplitMix64, offset: Int = 0) -> BatchLoss {
+        forward(x, batch: batch, rng: &rng, share: BatchShare(offset: offset, total: batch), gradients: false)
     }
 
+    /// 1 / rows of the whole batch: the loss is the batch mean.
+    private var stepScale: Float = 1
+
     private func forward(_ x: UnsafeMutablePointer<Float>, batch: Int, rng: inout SplitMix64,
-                         gradients: Bool) -> BatchLoss {
+                         share: BatchShare, gradients: Bool) -> BatchLoss {
         precondition(batch > 0 && batch <= capacity)
-        head.prepare(x, count: batch * inputSize, rng: &rng)
+        // Each row's noise (binarisation, reparameterisation) comes from its own stream, picked
+        // by its row number in the whole batch: the same numbers however the batch is split.
+        let base = rng
+        _ = rng.next()
+        for r in 0..<batch {
+            var row = base.derived(UInt64(share.offset + r))
+            head.prepare(x + r * inputSize, count: inputSize, rng: &row)
+            row.fillNormal(eps.pointer + r * latent, count: latent)
+        }
+        stepScale = 1 / Float(share.total)
         let moments = UnsafePointer(encoder.forward(x, batch: batch))
-        rng.fillNormal(eps.pointer, count: batch * latent)
         Reparameterization.forward(moments: moments, eps: eps.pointer, z: z.pointer, batch: batch, latent: latent)
         let logits = decoder.forward(z.pointer, batch: batch)
         scorer.negativeLogLikelihood(
             logits: logits, targets: x, batch: batch, dimension: inputSize, nll: nll.pointer,
-            dLogits: gradients ? dLogits.pointer : nil, scale: 1 / Float(batch))
+            dLogits: gradients ? dLogits.pointer : nil, scale: stepScale)
         KLDivergence.forward(moments: moments, out: kl.pointer, batch: batch, latent: latent)
         var loss = BatchLoss()
         for i in 0..<batch { loss.reconstruction += Double(nll[i]); loss.kl += Double(kl[i]) }

@@ -6,11 +6,16 @@ public enum Evaluator {
     /// noise seed so the same model always gets the same score.
     public static func evaluate(_ model: VAE, on set: ImageSet, seed: UInt64) throws -> BatchLoss {
         let batcher = Batcher(set: set, batchSize: model.capacity, seed: seed, shuffle: false)
-        var rng = SplitMix64(seed: seed).derived(0xE7A1)
+        // Every example's noise is picked by its index in the set (see VAE.forward), so the
+        // score does not depend on how the set is cut into batches.
+        let noise = SplitMix64(seed: seed).derived(0xE7A1)
         let batches = batcher.start(epoch: 0)
         defer { batches.finish() }
         var total = BatchLoss()
-        while let (x, n) = try batches.next() { total += model.evaluate(x, batch: n, rng: &rng) }
+        while let (x, n) = try batches.next() {
+            var rng = noise
+            total += model.evaluate(x, batch: n, rng: &rng, offset: total.count)
+        }
         return total
     }
 
