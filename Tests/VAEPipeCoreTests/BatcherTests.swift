@@ -21,6 +21,33 @@ final class BatcherTests: XCTestCase {
         XCTAssertEqual(batches.flatMap { $0 }.sorted(), Array(0..<10))
     }
 
+    /// Split between 1 to 5 processes, at any batch size: each batch's shares, put side by side in
+    /// process order, are the unsplit batch (the same examples at the same offsets), so every
+    /// example is read exactly once per epoch by exactly one process; with several workers too.
+    func testShardsCoverEveryBatchExactlyOnce() throws {
+        for batchSize in [1, 2, 3, 4, 7, 10, 16] {
+            for workers in [1, 3] {
+                let whole = try collect(Batcher(set: set, batchSize: batchSize, seed: 3, workers: workers), epoch: 2)
+                for count in 1...5 {
+                    var joined = [[Int]](repeating: [], count: whole.count)
+                    for index in 0..<count {
+                        let e = Batcher(set: set, batchSize: batchSize, seed: 3, workers: workers,
+                                        shard: Shard(index: index, count: count)).start(epoch: 2)
+                        defer { e.finish() }
+                        var k = 0
+                        while let (p, n) = try e.next() {
+                            XCTAssertEqual(e.offset, joined[k].count, "batch \(batchSize), shard \(index)/\(count), batch \(k)")
+                            joined[k] += (0..<n).map { Int((p[$0] * 255).rounded()) / 10 }
+                            k += 1
+                        }
+                        XCTAssertEqual(k, whole.count, "every process sees every batch, even one with no rows for it")
+                    }
+                    XCTAssertEqual(joined, whole, "batch \(batchSize), \(count) processes, \(workers) workers")
+                }
+            }
+        }
+    }
+
     func testShuffleIsSeededAndChangesEveryEpoch() throws {
         let a = Batcher(set: set, batchSize: 3, seed: 7, prefetch: 1)
         let b = Batcher(set: set, batchSize: 5, seed: 7, prefetch: 4)

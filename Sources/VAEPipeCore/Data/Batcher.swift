@@ -11,17 +11,22 @@ public final class Batcher: @unchecked Sendable {
     public let seed: UInt64
     public let shuffle: Bool
     public let workers: Int
+    public let shard: Shard
     private let slots: [FloatBuffer]
 
     /// `workers`: threads filling batches (default: what the set prefers, see `ImageSet.preferredWorkers`).
-    public init(set: ImageSet, batchSize: Int, seed: UInt64, shuffle: Bool = true, prefetch: Int = 3, workers: Int? = nil) {
+    /// `shard`: this process's share of every batch, when a batch is split between processes;
+    /// it reads (and decodes) only those rows.
+    public init(set: ImageSet, batchSize: Int, seed: UInt64, shuffle: Bool = true, prefetch: Int = 3, workers: Int? = nil,
+                shard: Shard = .whole) {
         precondition(batchSize > 0 && prefetch > 0)
         self.set = set
         self.batchSize = batchSize
         self.seed = seed
         self.shuffle = shuffle
+        self.shard = shard
         self.workers = max(1, workers ?? set.preferredWorkers)
-        slots = (0..<prefetch).map { _ in FloatBuffer(count: batchSize * set.shape.count) }
+        slots = (0..<prefetch).map { _ in FloatBuffer(count: shard.largestShare(of: batchSize) * set.shape.count) }
     }
 
     public var batchesPerEpoch: Int { (set.count + batchSize - 1) / batchSize }
@@ -41,7 +46,17 @@ public final class Batcher: @unchecked Sendable {
     /// Starts producing epoch `epoch`'s batches, after the first `skippingBatches` (a resumed
     /// run); iterate the result with `next()`.
     public func start(epoch: Int, skippingBatches skip: Int = 0) -> Epoch {
-        Epoch(batcher: self, order: Array(order(epoch: epoch).dropFirst(skip * batchSize)))
+        let all = order(epoch: epoch)
+        var mine: [Int] = [], counts: [Int] = [], offsets: [Int] = []
+        var first = skip * batchSize
+        while first < all.count {
+            let rows = shard.rows(of: min(batchSize, all.count - first))
+            mine += all[(first + rows.lowerBound)..<(first + rows.upperBound)]
+            counts.append(rows.count)
+            offsets.append(rows.lowerBound)
+            first += batchSize
+        }
+        return Epoch(batcher: self, order: mine, counts: counts, offsets: offsets)
     }
 
     /// One pass over the order. Workers claim runs of positions (never crossing a batch), wait
@@ -51,12 +66,16 @@ public final class Batcher: @unchecked Sendable {
         private let batcher: Batcher
         private let order: [Int]
         private let batches: Int
+        /// Batch k is order[starts[k] ..< starts[k + 1]], rows offsets[k]... of the whole batch.
+        private let starts: [Int]
+        private let offsets: [Int]
         /// Positions a worker claims at once: a whole batch for one worker, smaller runs for
         /// several, so they share a batch instead of each waiting on its own.
         private let run: Int
         private let state = NSCondition()
         // Guarded by `state`:
         private var claimed = 0            // positions handed to workers so far
+        private var claiming = 0           // the batch `claimed` is in
         private var released = 0           // batches the consumer has handed back
         private var filled: [Int]          // per buffer: rows counted in for the batch it holds
         private var failure: Error?
@@ -69,12 +88,17 @@ public final class Batcher: @unchecked Sendable {
         private var joined = false
         /// Seconds the consumer spent blocked waiting for a batch.
         public private(set) var waitSeconds: Double = 0
+        /// The index, in the whole batch, of the first row `next()` returned last (0 unsharded).
+        public private(set) var offset = 0
 
-        init(batcher: Batcher, order: [Int]) {
+        init(batcher: Batcher, order: [Int], counts: [Int], offsets: [Int]) {
             self.batcher = batcher
             self.order = order
-            batches = (order.count + batcher.batchSize - 1) / batcher.batchSize
-            run = batcher.workers == 1 ? batcher.batchSize : max(1, batcher.batchSize / (4 * batcher.workers))
+            self.offsets = offsets
+            batches = counts.count
+            starts = counts.reduce(into: [0]) { $0.append($0.last! + $1) }
+            let most = counts.max() ?? 1
+            run = batcher.workers == 1 ? most : max(1, most / (4 * batcher.workers))
             filled = Array(repeating: 0, count: batcher.slots.count)
             running = batcher.workers
             for w in 0..<batcher.workers {
@@ -84,20 +108,21 @@ public final class Batcher: @unchecked Sendable {
             }
         }
 
-        private func rows(inBatch k: Int) -> Int { min(batcher.batchSize, order.count - k * batcher.batchSize) }
+        private func rows(inBatch k: Int) -> Int { starts[k + 1] - starts[k] }
 
         private func work() {
-            let b = batcher, d = b.set.shape.count, size = b.batchSize, buffers = b.slots.count
+            let b = batcher, d = b.set.shape.count, buffers = b.slots.count
             state.lock()
             while !cancelled && failure == nil && claimed < order.count {
-                let start = claimed, k = start / size
-                let end = min(start + run, (k + 1) * size, order.count)
+                while starts[claiming + 1] <= claimed { claiming += 1 }  // past batches with no rows here
+                let start = claimed, k = claiming
+                let end = min(start + run, starts[k + 1])
                 claimed = end
                 busy += 1
                 while k >= released + buffers && !cancelled && failure == nil { state.wait() }
                 if cancelled || failure != nil { busy -= 1; break }
                 state.unlock()
-                let out = b.slots[k % buffers].pointer + (start - k * size) * d
+                let out = b.slots[k % buffers].pointer + (start - starts[k]) * d
                 var error: Error?
                 do {
                     for p in start..<end { try b.set.copyNormalized(order[p], into: out + (p - start) * d) }
@@ -139,6 +164,7 @@ public final class Batcher: @unchecked Sendable {
             state.unlock()
             waitSeconds += Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
             if let failed { throw failed }
+            offset = offsets[served]
             served += 1
             holding = true
             return (b.slots[slot].pointer, rows)
@@ -157,4 +183,22 @@ public final class Batcher: @unchecked Sendable {
             state.unlock()
         }
     }
+}
+
+/// One process's share of every batch when a batch is split between `count` processes: rows
+/// count-th parts apart, the first processes taking the smaller parts of an uneven batch.
+public struct Shard: Sendable, Equatable {
+    public var index: Int
+    public var count: Int
+    public init(index: Int, count: Int) {
+        precondition(count >= 1 && (0..<count).contains(index), "shard \(index) of \(count)")
+        self.index = index; self.count = count
+    }
+    public static let whole = Shard(index: 0, count: 1)
+
+    /// This share's rows of a batch of `n`.
+    public func rows(of n: Int) -> Range<Int> { (n * index / count)..<(n * (index + 1) / count) }
+
+    /// The most rows this share can get of a batch of up to `n`.
+    public func largestShare(of n: Int) -> Int { max(1, (n + count - 1) / count) }
 }
