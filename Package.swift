@@ -20,6 +20,10 @@ let package = Package(
                        providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CJPEG", path: "Sources/CJPEG", pkgConfig: "libjpeg",
                        providers: [.apt(["libjpeg62-turbo-dev"])]),
+        .systemLibrary(name: "CMPI", path: "Sources/CMPI", pkgConfig: "ompi-c",
+                       providers: [.apt(["libopenmpi-dev", "openmpi-bin"])]),
+        // MPI's handles are macros Swift cannot import: the few calls vaepipe makes, in C.
+        .target(name: "CMPIShim", dependencies: ["CMPI"], path: "Sources/CMPIShim"),
         // libpng longjmps and libjpeg exit()s on error: both are caught here, in C, and
         // turned into a return code plus a message that Swift reads.
         .target(name: "CImageShim", dependencies: ["CPNG", "CJPEG"], path: "Sources/CImageShim"),
@@ -51,7 +55,7 @@ let package = Package(
 
         // MARK: - CLI: the commands as a library taking a registry (VAEPipeKit), and the tool
         .target(name: "VAEPipeKit", dependencies: [
-            "VAEPipeCore", "VAEPipeBuiltinPlugins",
+            "VAEPipeCore", "VAEPipeBuiltinPlugins", "CMPIShim",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], path: "Sources/VAEPipeCLI"),
         .executableTarget(name: "VAEPipeTool", dependencies: ["VAEPipeKit"], path: "Sources/VAEPipeTool"),

@@ -7,13 +7,17 @@ import VAEPipeBuiltinPlugins
 final class RunWriter {
     let directory: String
     let checkpointPath: String
+    /// False on the other ranks of an MPI job: rank 0 alone writes the run directory.
+    let writes: Bool
     private let console: Console
     private var tensorBoard: TensorBoardWriter?
 
-    init(directory: String, console: Console) throws {
+    init(directory: String, console: Console, writes: Bool = true) throws {
         self.directory = directory
         self.console = console
+        self.writes = writes
         checkpointPath = directory.appendingPath(RunDirectory.checkpointName)
+        guard writes else { return }
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch {
@@ -40,11 +44,13 @@ final class RunWriter {
     var plugins: [[String: String]] = []
 
     func saveCheckpoint(_ trainer: Trainer, stats: GalleryStats.Values) throws {
+        guard writes else { return }
         try Checkpoint(trainer: trainer, extra: stats.tensors, plugins: plugins).write(to: checkpointPath)
     }
 
     /// metrics.jsonl, one line per completed epoch, rebuilt whole from the checkpoint's reports.
     func writeMetrics(_ reports: [EpochReport]) throws {
+        guard writes else { return }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         var data = Data()
@@ -53,6 +59,7 @@ final class RunWriter {
     }
 
     func writeSkipped(_ skipped: [SkippedFile]) throws {
+        guard writes else { return }
         let path = directory.appendingPath("skipped.txt")
         guard !skipped.isEmpty else { try? FileManager.default.removeItem(atPath: path); return }
         try AtomicFile.write(Data(skipped.map { "\($0.path)\t\($0.reason)\n" }.joined().utf8), to: path)
@@ -66,6 +73,7 @@ final class RunWriter {
     /// returned for TensorBoard and the report, so nothing is read back from disk.
     func writeGalleries(_ model: VAE, dataset: Dataset, stats: GalleryStats.Values, registry: PluginRegistry,
                         seed: UInt64) throws -> [Gallery] {
+        guard writes else { return [] }
         // Evenly spaced, so a folder sorted by class shows every class, not just the first.
         let inputs = dataset.evaluationSet.evenlySpaced(2000)
         var written: [Gallery] = []
@@ -83,6 +91,7 @@ final class RunWriter {
     /// A fresh run in a directory that held another one replaces its event files: TensorBoard
     /// would otherwise draw both runs as one.
     func openTensorBoard(resumingAt epoch: Int?) throws {
+        guard writes else { return }
         let tb = directory.appendingPath("tb")
         if epoch == nil {
             for name in (try? FileManager.default.contentsOfDirectory(atPath: tb)) ?? [] where name.hasPrefix("events.out.tfevents.") {
@@ -125,6 +134,7 @@ final class RunWriter {
     /// RUN_DIR/index.html: the whole run on one self-contained page.
     func writeReport(_ reports: [EpochReport], settings: [(name: String, value: String)],
                      galleries: [Gallery]) throws {
+        guard writes else { return }
         let report = RunReport(title: "vaepipe run: \((directory as NSString).lastPathComponent)", settings: settings,
                                epochs: reports,
                                galleries: galleries.compactMap(reportGallery))

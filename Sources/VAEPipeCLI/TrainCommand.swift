@@ -77,7 +77,18 @@ struct Train: ParsableCommand {
     func run() throws {
         var command = self
         if let dir = resume { command = try Train.resuming(dir, given: self) }
-        try command.train()
+        // Under mpirun with several ranks: one rank of a data-parallel job (see MPIJob).
+        guard let job = try MPIJob.start() else { try command.train(job: nil); return }
+        if let threads = MPIJob.threadsPerRank() { Parallel.setThreads(threads) }
+        do {
+            try command.train(job: job)
+        } catch let stop as ExitCode {
+            job.finish()  // every rank stopped at the same step (Ctrl-C, SIGTERM)
+            throw stop
+        } catch {
+            job.fail(error)
+        }
+        job.finish()
     }
 
     /// The command a run directory was started with (run.json), with what this invocation may
@@ -103,9 +114,9 @@ struct Train: ParsableCommand {
         return command
     }
 
-    private func train() throws {
+    private func train(job: MPIJob?) throws {
         let out = self.out!, epochs = self.epochs ?? 10
-        let console = Console(format: logFormat, quiet: quiet)
+        let console = Console(format: logFormat, quiet: quiet || (job?.rank ?? 0) != 0)
         let registry = VAEPipeKit.registry
         // A resumed run's head may come from a plugin: if it is missing, say which file it was.
         // A resumed run goes on with the plugins it began with.
@@ -114,14 +125,17 @@ struct Train: ParsableCommand {
         let headPlugin = try registry.lookup(recorded: recorded) { try $0.head(likelihood) }
         let head = try headPlugin.make(HeadOptions(binarize: binarize))
 
-        let dataset = try registry.loadDataset(
-            path: dataOptions.path, adapterID: dataOptions.adapter,
-            options: dataOptions.datasetOptions())
+        var datasetOptions = dataOptions.datasetOptions()
+        // A rank decodes only its share of the images, every epoch, unless told to cache them all.
+        if job != nil && !CommandLine.arguments.contains(where: { $0 == "--cache" || $0.hasPrefix("--cache=") }) {
+            datasetOptions.cache = .none
+        }
+        let dataset = try registry.loadDataset(path: dataOptions.path, adapterID: dataOptions.adapter, options: datasetOptions)
         console.info(describe(dataset, out: out), event: "data",
                      ["train_examples": dataset.train.count, "test_examples": dataset.test?.count ?? 0,
                       "shape": "\(dataset.shape)", "skipped_files": dataset.skipped.count])
 
-        var run = try RunWriter(directory: out, console: console)
+        let run = try RunWriter(directory: out, console: console, writes: (job?.rank ?? 0) == 0)
         run.plugins = registry.records(adapter: dataset.adapterID, head: headPlugin.id)
         let fingerprint = RunFingerprint.compute(dataset)
         var previous: RunInfo?
@@ -143,24 +157,25 @@ struct Train: ParsableCommand {
         guard config.shape == dataset.shape else {
             throw VAEPipeError.invalidOption("\(dataOptions.path): images are \(dataset.shape) but the run being resumed was trained on \(config.shape)")
         }
-        let model = VAE(config: config, head: head, capacity: batch)
+        let model = VAE(config: config, head: head, capacity: job?.shard.largestShare(of: batch) ?? batch)
         model.initialize(seed: seed)
         var options = TrainOptions()
         options.batchSize = batch; options.learningRate = lr; options.seed = seed
-        let trainer = Trainer(model: model, train: dataset.train, test: dataset.test, options: options)
+        let trainer = Trainer(model: model, train: dataset.train, test: dataset.test, options: options, collective: job)
         if let checkpoint { try trainer.restore(from: checkpoint, path: run.checkpointPath) }
 
         try run.writeSkipped(dataset.skipped)
-        let settings = try RunInfo.write(for: self, dataset: dataset, config: config, fingerprint: fingerprint,
-                          plugins: run.plugins, previous: previous, to: out)
-        console.info("model: \(describe(config)), \(model.parameters.count) parameters, head \(headPlugin.id); compute: \(Backend.summary)",
+        let settings = run.writes ? try RunInfo.write(for: self, dataset: dataset, config: config, fingerprint: fingerprint,
+                                                      plugins: run.plugins, previous: previous, to: out) : []
+        let mpi = job.map { "; MPI: \($0.size) ranks (\(MPIJob.libraryVersion)), each a share of every batch of \(batch)" } ?? ""
+        console.info("model: \(describe(config)), \(model.parameters.count) parameters, head \(headPlugin.id); compute: \(Backend.summary)\(mpi)",
                      event: "model", ["architecture": config.architecture, "parameters": model.parameters.count,
-                                      "isa": Backend.isa.name, "threads": Backend.threads])
+                                      "isa": Backend.isa.name, "threads": Backend.threads, "ranks": job?.size ?? 1])
         if let warning = Backend.warning { console.info("warning: \(warning)", event: "warning", ["message": warning]) }
 
         // From here on the directory always holds a checkpoint to resume from, even if the
         // process is killed before the first epoch ends.
-        if checkpoint == nil {
+        if checkpoint == nil && run.writes {
             let stats = try GalleryStats.compute(model, on: dataset.evaluationSet)
             try withResumeHint(run) { try run.saveCheckpoint(trainer, stats: stats) }
         }
@@ -177,6 +192,7 @@ struct Train: ParsableCommand {
 
         try run.openTensorBoard(resumingAt: checkpoint == nil ? nil : start.epoch)
         StopSignal.install()
+        var interrupted = false
         while trainer.state.epoch <= epochs {
             let report: EpochReport?
             do {
@@ -186,26 +202,28 @@ struct Train: ParsableCommand {
                 let kept = FileManager.default.fileExists(atPath: run.checkpointPath) ? run.checkpointPath : nil
                 throw VAEPipeError.trainingDiverged(epoch: e, step: s, lastGood: kept)
             }
-            guard let report else { break }
+            guard let report else { interrupted = true; break }
             console.epoch(report, of: epochs)
             // One pass over the evaluation images serves the checkpoint and the traversal gallery.
-            let stats = try GalleryStats.compute(model, on: dataset.evaluationSet)
-            try withResumeHint(run) {
+            if run.writes { try withResumeHint(run) {
+                let stats = try GalleryStats.compute(model, on: dataset.evaluationSet)
                 try run.saveCheckpoint(trainer, stats: stats)
                 try run.writeMetrics(trainer.state.reports)
                 try run.writeSkipped(dataset.skippedSoFar)
                 let galleries = try run.writeGalleries(model, dataset: dataset, stats: stats, registry: registry, seed: seed)
                 try run.logTensorBoard(report, learningRate: lr, galleries: galleries)
                 try run.writeReport(trainer.state.reports, settings: settings, galleries: galleries)
-            }
-            if StopSignal.pending != 0 { break }
+            } }
+            // Between epochs too, every rank stops if any was signalled.
+            if try trainer.agree(StopSignal.pending != 0) { interrupted = true; break }
         }
-        if StopSignal.pending != 0 {
+        if interrupted {
+            // Stopped by a signal (under MPI: some rank's, which every rank acted on at the same step).
             let s = trainer.state
-            if s.step > 0 { try run.saveCheckpoint(trainer, stats: GalleryStats.compute(model, on: dataset.evaluationSet)) }
+            if s.step > 0 && run.writes { try run.saveCheckpoint(trainer, stats: GalleryStats.compute(model, on: dataset.evaluationSet)) }
             console.info("interrupted at epoch \(s.epoch), step \(s.step)/\(trainer.stepsPerEpoch): checkpoint saved in \(run.checkpointPath); continue with: vaepipe train --resume \(out)",
                          event: "interrupted", ["epoch": s.epoch, "step": s.step])
-            throw ExitCode(StopSignal.exitCode)
+            throw ExitCode(StopSignal.pending != 0 ? StopSignal.exitCode : 128 + SIGTERM)
         }
         let reports = trainer.state.reports
         console.info(timingSummary(reports, examplesPerEpoch: dataset.train.count), event: "summary")

@@ -4,17 +4,21 @@ import Foundation
 public enum Evaluator {
     /// Sums of the loss terms over the whole set, one posterior sample per example, with a fixed
     /// noise seed so the same model always gets the same score.
-    public static func evaluate(_ model: VAE, on set: ImageSet, seed: UInt64) throws -> BatchLoss {
-        let batcher = Batcher(set: set, batchSize: model.capacity, seed: seed, shuffle: false)
+    /// With `shard`, only this process's share of the set (the processes' sums add up to the
+    /// whole set's, example for example).
+    public static func evaluate(_ model: VAE, on set: ImageSet, seed: UInt64, shard: Shard = .whole) throws -> BatchLoss {
+        let size = model.capacity * shard.count  // so that a share fits the model
+        let batcher = Batcher(set: set, batchSize: size, seed: seed, shuffle: false, shard: shard)
         // Every example's noise is picked by its index in the set (see VAE.forward), so the
         // score does not depend on how the set is cut into batches.
         let noise = SplitMix64(seed: seed).derived(0xE7A1)
         let batches = batcher.start(epoch: 0)
         defer { batches.finish() }
-        var total = BatchLoss()
+        var total = BatchLoss(), first = 0
         while let (x, n) = try batches.next() {
             var rng = noise
-            total += model.evaluate(x, batch: n, rng: &rng, offset: total.count)
+            if n > 0 { total += model.evaluate(x, batch: n, rng: &rng, offset: first + batches.offset) }
+            first += size
         }
         return total
     }

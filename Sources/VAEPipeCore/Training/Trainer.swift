@@ -57,14 +57,21 @@ public final class Trainer {
     private let test: ImageSet?
     private var rng: SplitMix64
     private var position: TrainingState
+    /// The other processes of a data-parallel job, or nil.
+    public let collective: Collective?
+    /// A step's loss terms and whether to stop, summed over the processes.
+    private var agreed = [Double](repeating: 0, count: 4)
 
-    public init(model: VAE, train: ImageSet, test: ImageSet?, options: TrainOptions) {
+    /// With `collective`, this process trains on its share of every batch (the model's capacity
+    /// need only hold that share) and every process takes the same steps.
+    public init(model: VAE, train: ImageSet, test: ImageSet?, options: TrainOptions, collective: Collective? = nil) {
         precondition(train.shape == model.config.shape)
         self.model = model
         self.options = options
         self.test = test
+        self.collective = collective
         optimizer = Adam(parameterCount: model.parameters.count, learningRate: options.learningRate)
-        batcher = Batcher(set: train, batchSize: options.batchSize, seed: options.seed)
+        batcher = Batcher(set: train, batchSize: options.batchSize, seed: options.seed, shard: collective?.shard ?? .whole)
         rng = SplitMix64(seed: options.seed).derived(0x7EA1)
         position = TrainingState(rng: rng.state)
     }
@@ -116,10 +123,27 @@ public final class Trainer {
         var stopped = false
         while let (x, n) = try batches.next() {
             let t0 = DispatchTime.now().uptimeNanoseconds
-            let loss = model.trainingForward(x, batch: n, rng: &rng)
-            guard loss.negELBO.isFinite else { throw VAEPipeError.trainingDiverged(epoch: epoch, step: step + 1) }
+            let whole = min(options.batchSize, batcher.set.count - step * options.batchSize)
+            var loss = BatchLoss()
+            if n > 0 {
+                loss = model.trainingForward(x, batch: n, rng: &rng, share: BatchShare(offset: batches.offset, total: whole))
+            } else {
+                _ = rng.next()  // as the forward pass does: every process's generator stays in step
+            }
+            if collective == nil { guard loss.negELBO.isFinite else { throw VAEPipeError.trainingDiverged(epoch: epoch, step: step + 1) } }
             let t1 = DispatchTime.now().uptimeNanoseconds
-            model.trainingBackward(batch: n)
+            if n > 0 { model.trainingBackward(batch: n) }
+            var stop = step + 1 < stepsPerEpoch && shouldStop()
+            if let c = collective {
+                // The gradients of the whole batch's mean loss are the sum of the shares'.
+                try c.sum(model.parameters.gradients.pointer, count: model.parameters.count)
+                model.parameters.gradientsAreZero = false
+                agreed = [loss.reconstruction, loss.kl, Double(loss.count), stop ? 1 : 0]
+                try agreed.withUnsafeMutableBufferPointer { try c.sum($0.baseAddress!, count: 4) }
+                loss = BatchLoss(); loss.reconstruction = agreed[0]; loss.kl = agreed[1]; loss.count = Int(agreed[2])
+                stop = agreed[3] > 0  // one process asked: all stop at this step
+                guard loss.negELBO.isFinite else { throw VAEPipeError.trainingDiverged(epoch: epoch, step: step + 1) }
+            }
             let t2 = DispatchTime.now().uptimeNanoseconds
             optimizer.update(model.parameters)
             let t3 = DispatchTime.now().uptimeNanoseconds
@@ -129,7 +153,7 @@ public final class Trainer {
             onStep(StepProgress(epoch: epoch, step: step, stepsPerEpoch: stepsPerEpoch,
                                 meanLoss: totals.loss.negELBO / Double(totals.loss.count),
                                 seconds: elapsed(), examples: totals.loss.count))
-            if step < stepsPerEpoch && shouldStop() { stopped = true; break }
+            if stop { stopped = true; break }
         }
         totals.seconds = elapsed()
         totals.dataWaitSeconds = startWait + batches.waitSeconds
@@ -147,7 +171,12 @@ public final class Trainer {
             forwardSeconds: totals.forwardSeconds, backwardSeconds: totals.backwardSeconds,
             optimizerSeconds: totals.optimizerSeconds, steps: step, examplesPerSecond: count / totals.seconds)
         if let test {
-            let t = try Evaluator.evaluate(model, on: test, seed: options.seed)
+            var t = try Evaluator.evaluate(model, on: test, seed: options.seed, shard: collective?.shard ?? .whole)
+            if let c = collective {
+                agreed = [t.reconstruction, t.kl, Double(t.count), 0]
+                try agreed.withUnsafeMutableBufferPointer { try c.sum($0.baseAddress!, count: 4) }
+                t.reconstruction = agreed[0]; t.kl = agreed[1]; t.count = Int(agreed[2])
+            }
             report.testNegELBO = t.negELBO / Double(t.count)
             report.testReconstruction = t.reconstruction / Double(t.count)
             report.testKL = t.kl / Double(t.count)
@@ -157,6 +186,14 @@ public final class Trainer {
         position.step = 0
         position.partial = EpochTotals()
         return report
+    }
+
+    /// True when this process or, in a data-parallel job, any process says true.
+    public func agree(_ mine: Bool) throws -> Bool {
+        guard let c = collective else { return mine }
+        agreed = [0, 0, 0, mine ? 1 : 0]
+        try agreed.withUnsafeMutableBufferPointer { try c.sum($0.baseAddress!, count: 4) }
+        return agreed[3] > 0
     }
 
     /// Trains epoch `epoch` whole (it must be the next one). For callers that never stop early.

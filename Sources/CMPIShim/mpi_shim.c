@@ -1,0 +1,50 @@
+#include "CMPIShim.h"
+#include <mpi.h>
+#include <stdio.h>
+
+static int fail(int code, char *message, size_t size) {
+    char text[MPI_MAX_ERROR_STRING];
+    int length = 0;
+    if (MPI_Error_string(code, text, &length) != MPI_SUCCESS) snprintf(text, sizeof text, "MPI error %d", code);
+    snprintf(message, size, "%s", text);
+    return code;
+}
+
+int vp_mpi_init(int *rank, int *size, char *message, size_t message_size) {
+    int provided = 0, code = MPI_Init_thread(NULL, NULL, MPI_THREAD_FUNNELED, &provided);
+    if (code != MPI_SUCCESS) return fail(code, message, message_size);
+    // A failed collective comes back as an error code (the caller names the rank and stops
+    // the job) instead of MPI's default of aborting without saying where.
+    MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
+    if ((code = MPI_Comm_rank(MPI_COMM_WORLD, rank)) != MPI_SUCCESS) return fail(code, message, message_size);
+    if ((code = MPI_Comm_size(MPI_COMM_WORLD, size)) != MPI_SUCCESS) return fail(code, message, message_size);
+    return 0;
+}
+
+// In place, in pieces of at most 2^30 elements (MPI counts are int).
+int vp_mpi_sum_float(float *buffer, long count, char *message, size_t message_size) {
+    for (long done = 0; done < count;) {
+        int n = count - done > (1L << 30) ? 1 << 30 : (int)(count - done);
+        int code = MPI_Allreduce(MPI_IN_PLACE, buffer + done, n, MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD);
+        if (code != MPI_SUCCESS) return fail(code, message, message_size);
+        done += n;
+    }
+    return 0;
+}
+
+int vp_mpi_sum_double(double *buffer, long count, char *message, size_t message_size) {
+    int code = MPI_Allreduce(MPI_IN_PLACE, buffer, (int)count, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
+    return code == MPI_SUCCESS ? 0 : fail(code, message, message_size);
+}
+
+int vp_mpi_finalize(void) { return MPI_Finalize(); }
+
+void vp_mpi_abort(int code) { MPI_Abort(MPI_COMM_WORLD, code); }
+
+const char *vp_mpi_library_version(void) {
+    static char version[MPI_MAX_LIBRARY_VERSION_STRING];
+    int length = 0;
+    if (MPI_Get_library_version(version, &length) != MPI_SUCCESS) return "unknown";
+    for (int i = 0; i < length; i++) if (version[i] == ',' || version[i] == '\n') { version[i] = 0; break; }
+    return version;
+}

@@ -1,0 +1,103 @@
+import CMPIShim
+import Foundation
+import Synchronization
+import VAEPipeBuiltinPlugins
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A data-parallel job under `mpirun` (Open MPI): this process is one rank; the ranks add up
+/// their gradients with MPI_Allreduce before every identical Adam step. Started only when
+/// mpirun launched the process with more than one rank; otherwise vaepipe never touches MPI.
+///
+/// A rank that dies is noticed by Open MPI's runtime, which ends the job and names it. A rank
+/// that hangs would leave the others blocked in a collective forever: a watchdog thread ends
+/// the job when one collective has waited longer than VAEPIPE_MPI_TIMEOUT seconds (default
+/// 120), naming this rank, the collective and the step.
+final class MPIJob: Collective, @unchecked Sendable {
+    let rank: Int
+    let size: Int
+    let timeout: Double
+    /// Nanoseconds (uptime) at which the collective in progress began; 0 when none is.
+    private let waitingSince = Atomic<UInt64>(0)
+    private let what = Mutex("")
+
+    private init(rank: Int, size: Int, timeout: Double) {
+        self.rank = rank; self.size = size; self.timeout = timeout
+        let watchdog = Thread { [self] in watch() }
+        watchdog.name = "vaepipe.mpi.watchdog"
+        watchdog.start()
+    }
+
+    /// The job this process belongs to, or nil when it runs alone.
+    static func start(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> MPIJob? {
+        guard let n = environment["OMPI_COMM_WORLD_SIZE"].flatMap(Int.init), n > 1 else { return nil }
+        var rank: Int32 = 0, size: Int32 = 0
+        if let message = mpiCall({ vp_mpi_init(&rank, &size, $0, $1) }) {
+            throw VAEPipeError.invalidOption("MPI could not start (\(message))")
+        }
+        let timeout = environment["VAEPIPE_MPI_TIMEOUT"].flatMap(Double.init) ?? 120
+        return MPIJob(rank: Int(rank), size: Int(size), timeout: timeout)
+    }
+
+    static var libraryVersion: String { String(cString: vp_mpi_library_version()) }
+
+    func sum(_ buffer: UnsafeMutablePointer<Float>, count: Int) throws {
+        try collective("allreduce of \(count) floats") { vp_mpi_sum_float(buffer, count, $0, $1) }
+    }
+
+    func sum(_ buffer: UnsafeMutablePointer<Double>, count: Int) throws {
+        try collective("allreduce of \(count) doubles") { vp_mpi_sum_double(buffer, count, $0, $1) }
+    }
+
+    private func collective(_ name: String, _ body: (UnsafeMutablePointer<CChar>, Int) -> Int32) throws {
+        what.withLock { $0 = name }
+        waitingSince.store(DispatchTime.now().uptimeNanoseconds, ordering: .releasing)
+        defer { waitingSince.store(0, ordering: .releasing) }
+        if let message = mpiCall(body) {
+            throw VAEPipeError.invalidOption("rank \(rank) of \(size): \(name) failed: \(message)")
+        }
+    }
+
+    private func watch() {
+        while true {
+            sleep(1)
+            let since = waitingSince.load(ordering: .acquiring)
+            guard since != 0 else { continue }
+            let waited = Double(DispatchTime.now().uptimeNanoseconds - since) / 1e9
+            guard waited > timeout else { continue }
+            let name = what.withLock { $0 }
+            let message = "Error: vaepipe rank \(rank) of \(size): the other ranks did not join the \(name) for \(Int(waited)) s "
+                + "(VAEPIPE_MPI_TIMEOUT=\(Int(timeout))): a rank has died or hangs; ending the job\n"
+            FileHandle.standardError.write(Data(message.utf8))
+            // From this thread MPI may not be called (funneled); exiting without MPI_Finalize makes
+            // mpirun end every rank.
+            _exit(1)
+        }
+    }
+
+    /// After the last collective, on every rank.
+    func finish() { _ = vp_mpi_finalize() }
+
+    /// Ends the whole job from this rank with one line naming it.
+    func fail(_ error: Error) -> Never {
+        FileHandle.standardError.write(Data("Error: vaepipe rank \(rank) of \(size): \(error)\n".utf8))
+        vp_mpi_abort(1)
+        exit(1)
+    }
+
+    /// Threads per rank when the user sets none: the node's cores shared by its ranks.
+    static func threadsPerRank(environment: [String: String] = ProcessInfo.processInfo.environment) -> Int? {
+        guard environment["VAEPIPE_THREADS"] == nil, environment["OMP_NUM_THREADS"] == nil,
+              let local = environment["OMPI_COMM_WORLD_LOCAL_SIZE"].flatMap(Int.init), local > 0 else { return nil }
+        return max(1, Parallel.cores / local)
+    }
+}
+
+private func mpiCall(_ body: (UnsafeMutablePointer<CChar>, Int) -> Int32) -> String? {
+    withUnsafeTemporaryAllocation(of: CChar.self, capacity: 512) { buffer in
+        buffer.initialize(repeating: 0)
+        guard body(buffer.baseAddress!, buffer.count) != 0 else { return nil }
+        return String(cString: buffer.baseAddress!)
+    }
+}
