@@ -14,10 +14,12 @@ final class Console {
     private var lastDraw: UInt64 = 0
     private var barShown = false
 
-    init(format: LogFormat, quiet: Bool) {
+    /// `progressBar`: false where a terminal on stdout does not mean a person watching it (the
+    /// ranks of an MPI job write to mpirun's pseudo-terminals, which end in log files).
+    init(format: LogFormat, quiet: Bool, progressBar: Bool = true) {
         self.format = format
         self.quiet = quiet
-        live = !quiet && format == .text && isatty(STDOUT_FILENO) != 0
+        live = progressBar && !quiet && format == .text && isatty(STDOUT_FILENO) != 0
     }
 
     /// A message for people (text) or an event for programs (json).

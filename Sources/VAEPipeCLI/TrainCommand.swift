@@ -116,7 +116,7 @@ struct Train: ParsableCommand {
 
     private func train(job: MPIJob?) throws {
         let out = self.out!, epochs = self.epochs ?? 10
-        let console = Console(format: logFormat, quiet: quiet || (job?.rank ?? 0) != 0)
+        let console = Console(format: logFormat, quiet: quiet || (job?.rank ?? 0) != 0, progressBar: job == nil)
         let registry = VAEPipeKit.registry
         // A resumed run's head may come from a plugin: if it is missing, say which file it was.
         // A resumed run goes on with the plugins it began with.

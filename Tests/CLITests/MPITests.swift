@@ -1,0 +1,66 @@
+import Foundation
+import VAEPipeTestSupport
+import XCTest
+
+/// `mpirun -np N vaepipe train` against a single process on the same data and global batch.
+final class MPITests: CLITestCase {
+    func mpirun(_ ranks: Int, _ args: [String], extra: [String] = []) throws -> Result {
+        guard let mpirun = ["/usr/bin/mpirun", "/usr/local/bin/mpirun"].first(where: FileManager.default.isExecutableFile) else {
+            throw XCTSkip("Open MPI is not installed (Debian: apt-get install libopenmpi-dev openmpi-bin); the MPI tests need mpirun")
+        }
+        var env = childEnvironment
+        env["OMPI_ALLOW_RUN_AS_ROOT"] = "1"; env["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1"  // CI runs as root
+        env["VAEPIPE_THREADS"] = "1"
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: mpirun)
+        p.arguments = ["-np", "\(ranks)", "--oversubscribe"] + extra + [binary.path] + args
+        p.environment = env
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out; p.standardError = err
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    }
+
+    func metrics(_ run: String) throws -> [[String: Any]] {
+        try String(contentsOfFile: run + "/metrics.jsonl", encoding: .utf8).split(separator: "\n")
+            .map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+    }
+
+    /// 2 and 3 ranks (3 does not divide the batch of 16, nor the last batch of 8): every epoch's
+    /// train loss and test neg-ELBO as one process's, to float summation order.
+    func testRanksTrainAsOneProcessDoes() throws {
+        let data = Fixtures.idxDirectory(train: 72, test: 24, side: 8)
+        let args = ["train", "--data", data, "--epochs", "3", "--batch", "16", "--latent", "2", "--hidden", "16", "--lr", "0.01"]
+        let single = Fixtures.temporaryDirectory() + "/single"
+        let alone = try run(args + ["--out", single])
+        XCTAssertEqual(alone.status, 0, alone.stderr)
+        for ranks in [2, 3] {
+            let dir = Fixtures.temporaryDirectory() + "/ranks\(ranks)"
+            let r = try mpirun(ranks, args + ["--out", dir])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            XCTAssertTrue(r.stdout.contains("MPI: \(ranks) ranks"), r.stdout)
+            XCTAssertEqual(r.stdout.components(separatedBy: "epoch 3/3  train loss").count, 2, "rank 0 alone prints: \(r.stdout)")
+            let a = try metrics(single), b = try metrics(dir)
+            XCTAssertEqual(a.count, 3); XCTAssertEqual(b.count, 3)
+            for (x, y) in zip(a, b) {
+                for key in ["train_loss", "test_neg_elbo"] {
+                    let u = x[key] as! Double, v = y[key] as! Double
+                    XCTAssertEqual(u, v, accuracy: 1e-4 * abs(u), "\(ranks) ranks, epoch \(x["epoch"]!), \(key)")
+                }
+            }
+            // The checkpoint rank 0 wrote serves a single process.
+            XCTAssertEqual(try run(["sample", "--run", dir, "--count", "4", "--out", dir + "/s.png"]).status, 0)
+        }
+    }
+
+    /// A rank that fails ends the whole job with one line naming it, without hanging.
+    func testAFailingRankEndsTheJobAndNamesItself() throws {
+        let dir = Fixtures.temporaryDirectory()
+        let r = try mpirun(2, ["train", "--data", dir + "/missing", "--out", dir + "/run"])
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertTrue(r.stderr.contains("rank 0 of 2") || r.stderr.contains("rank 1 of 2"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("missing: no such file or directory"), r.stderr)
+    }
+}
