@@ -94,7 +94,10 @@ swift_library() {  # name, source directory, libraries it uses
   stale "$lib" "$dir" "${uses[@]}" || return 0
   echo "building $name" >&2
   mapfile -d '' files < <(find "$dir" -name '*.swift' -print0 | sort -z)
-  swiftc "${SWIFT_FLAGS[@]}" -module-name "$name" -emit-module -emit-module-path "$OUT/modules/$name.swiftmodule" \
+  # Our modules are one package, as SwiftPM builds them (retroactive conformances among them are fine).
+  local package=(-package-name vaepipe)
+  case $name in ArgumentParser*) package=() ;; esac
+  swiftc "${SWIFT_FLAGS[@]}" "${package[@]}" -module-name "$name" -emit-module -emit-module-path "$OUT/modules/$name.swiftmodule" \
     -emit-library -static "${files[@]}" -o "$lib" 2> >(grep -v "Cannot export local symbol" >&2)
 }
 
