@@ -21,6 +21,9 @@ final class MPIJob: Collective, @unchecked Sendable {
     /// Nanoseconds (uptime) at which the collective in progress began; 0 when none is.
     private let waitingSince = Atomic<UInt64>(0)
     private let what = Mutex("")
+    /// Time this rank spent in gradient allreduces (waiting for the others included), and how many.
+    private(set) var gradientSeconds: Double = 0
+    private(set) var gradientCalls = 0
 
     private init(rank: Int, size: Int, timeout: Double) {
         self.rank = rank; self.size = size; self.timeout = timeout
@@ -43,7 +46,10 @@ final class MPIJob: Collective, @unchecked Sendable {
     static var libraryVersion: String { String(cString: vp_mpi_library_version()) }
 
     func sum(_ buffer: UnsafeMutablePointer<Float>, count: Int) throws {
+        let t0 = DispatchTime.now().uptimeNanoseconds
         try collective("allreduce of \(count) floats") { vp_mpi_sum_float(buffer, count, $0, $1) }
+        gradientSeconds += Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+        gradientCalls += 1
     }
 
     func sum(_ buffer: UnsafeMutablePointer<Double>, count: Int) throws {

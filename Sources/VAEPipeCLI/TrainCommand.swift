@@ -227,6 +227,11 @@ struct Train: ParsableCommand {
         }
         let reports = trainer.state.reports
         console.info(timingSummary(reports, examplesPerEpoch: dataset.train.count), event: "summary")
+        if let job, job.gradientCalls > 0 {
+            console.info(String(format: "MPI: %d gradient allreduces of %d floats, %.2f ms each on rank 0 (its wait for the other ranks included; in the backward time above)",
+                                job.gradientCalls, model.parameters.count, 1000 * job.gradientSeconds / Double(job.gradientCalls)),
+                         event: "mpi", ["allreduces": job.gradientCalls, "seconds": job.gradientSeconds])
+        }
         let skipped = dataset.skippedSoFar.count
         if skipped > 0 {
             console.info("skipped \(skipped) unreadable file(s) in all, listed in \(out.appendingPath("skipped.txt"))",
