@@ -71,6 +71,29 @@ final class PluginABITests: XCTestCase {
         XCTAssertEqual(nll[0], 1, accuracy: 1e-6)
     }
 
+    /// A loaded head scored from several threads at once (disjoint row ranges, as the ABI says)
+    /// gives the bits it gives on one thread: losses, logit gradients and its parameter's gradient.
+    func testLoadedHeadOnSeveralThreadsGivesTheSameBits() throws {
+        let (scorer, store) = try laplace()
+        store.values[0] = -1.5
+        let rows = 4, d = 3 * 32_768 / 4  // 4 chunks of one row each: one per task
+        let logits = FloatBuffer(GradientCheck.random(rows * d, seed: 41, scale: 4))
+        var rng = SplitMix64(seed: 42)
+        let targets = FloatBuffer((0..<(rows * d)).map { _ in rng.nextUniform() })
+        let saved = Parallel.threads
+        defer { Parallel.setThreads(saved) }
+        var results: [[Float]] = []
+        for threads in [1, 3] {
+            Parallel.setThreads(threads)
+            let nll = FloatBuffer(count: rows), grad = FloatBuffer(count: rows * d)
+            store.gradients.zero()
+            scorer.negativeLogLikelihood(logits: logits.pointer, targets: targets.pointer, batch: rows, dimension: d,
+                                         nll: nll.pointer, dLogits: grad.pointer, scale: 0.25)
+            results.append(nll.array + grad.array + store.gradients.array)
+        }
+        XCTAssertEqual(results[0], results[1])
+    }
+
     func testSHA256KnownAnswers() {
         XCTAssertEqual(SHA256.hex([]), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
         XCTAssertEqual(SHA256.hex(Array("abc".utf8)), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
