@@ -12,6 +12,8 @@ public final class BernoulliHead: LikelihoodHead {
 
     public init(options: HeadOptions) { self.options = options }
 
+    public var isDiscrete: Bool { true }
+
     public func prepare(_ x: UnsafeMutablePointer<Float>, count: Int, rng: inout SplitMix64) {
         options.binarize.apply(x, count: count, rng: &rng)
     }

@@ -83,8 +83,13 @@ struct Evaluate: ParsableCommand {
     @OptionGroup var dataOptions: DataOptions
     @Option(help: "Seed for the posterior samples.")
     var seed: UInt64 = 1
+    @Option(help: ArgumentHelp("Also estimate log p(x) by importance sampling with K posterior samples per example (Burda et al. 2015), in nats and bits per dimension, with the active units.", valueName: "K"))
+    var iwae: Int?
 
-    func validate() throws { try dataOptions.validateLimit() }
+    func validate() throws {
+        try dataOptions.validateLimit()
+        if let iwae, !(1...100_000).contains(iwae) { throw ValidationError("--iwae must be between 1 and 100000.") }
+    }
 
     func run() throws {
         let registry = VAEPipeKit.registry
@@ -93,10 +98,20 @@ struct Evaluate: ParsableCommand {
         let set = data.evaluationSet
         let loss = try Evaluator.evaluate(model, on: set, seed: seed)
         let n = Double(loss.count)
-        let result: [String: Any] = [
+        var result: [String: Any] = [
             "neg_elbo": loss.negELBO / n, "reconstruction": loss.reconstruction / n, "kl": loss.kl / n,
             "examples": loss.count, "split": data.test == nil ? "all" : "test",
         ]
+        if let iwae {
+            let e = try Evaluator.importanceSampled(model, on: set, samples: iwae, seed: seed)
+            result["iwae_samples"] = iwae
+            result["log_likelihood"] = e.logLikelihood
+            result["bits_per_dim"] = e.bitsPerDimension
+            result["elbo_sampled"] = e.elbo
+            result["elbo_bits_per_dim"] = e.elboBitsPerDimension
+            result["active_units"] = e.activeUnits
+            result["dequantization_nats"] = e.dequantization
+        }
         let json = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])
         print(String(decoding: json, as: UTF8.self))
     }

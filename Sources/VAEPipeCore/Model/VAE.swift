@@ -167,6 +167,15 @@ public final class VAE {
         UnsafePointer(encoder.forward(x, batch: batch))
     }
 
+    /// -log p(x_r | z_r) for each row: the decoder's outputs for `z` [batch x Z] scored by the
+    /// head against `targets` [batch x D] (already prepared by the head), into `nll[batch]`.
+    public func reconstructionNLL(_ z: UnsafePointer<Float>, targets: UnsafePointer<Float>, batch: Int,
+                                  into out: UnsafeMutablePointer<Float>) {
+        let logits = decoder.forward(z, batch: batch)
+        scorer.negativeLogLikelihood(logits: logits, targets: targets, batch: batch, dimension: inputSize,
+                                     nll: out, dLogits: nil, scale: 1)
+    }
+
     /// The decoder's mean image for each latent row of `z`, into `out[batch x D]` in [0, 1].
     public func decodeMean(_ z: UnsafePointer<Float>, batch: Int, into out: UnsafeMutablePointer<Float>) {
         let logits = decoder.forward(z, batch: batch)

@@ -55,6 +55,11 @@ public protocol Likelihood: AnyObject {
 
     /// The mean of p(x | z) in [0, 1]: what the galleries draw.
     func mean(logits: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, count: Int)
+
+    /// True when p(x | z) is a probability of discrete values (Bernoulli), false for a density
+    /// over [0, 1] (whose bits per dimension on 8-bit data add log 256 per value, the usual
+    /// uniform-dequantisation convention).
+    var isDiscrete: Bool { get }
 }
 
 /// A likelihood head written in Swift. A plugin: a conformance plus one registration line.
@@ -70,6 +75,7 @@ extension Likelihood {
     public func initialize() {}
     public func prepare(_ x: UnsafeMutablePointer<Float>, count: Int, rng: inout SplitMix64) {}
     public func beginBatch(_ batch: HeadBatch) {}
+    public var isDiscrete: Bool { false }
 }
 
 /// One batch as a head sees it: rows x dimension logits and targets, and where results go.
