@@ -37,7 +37,8 @@ case $target in
   png|jpeg) modules=(CImageShim VAEPipeImageCodecs) ;;
   idx|folder) modules=(CKernels CVAEPipePlugin VAEPipeCore CImageShim VAEPipeImageCodecs VAEPipeAdapters) ;;
   runjson) modules=(ArgumentParserToolInfo ArgumentParser CKernels CVAEPipePlugin VAEPipeCore CImageShim
-                    VAEPipeImageCodecs VAEPipeAdapters VAEPipeHeads VAEPipeExporters VAEPipeBuiltinPlugins VAEPipeKit) ;;
+                    VAEPipeImageCodecs VAEPipeAdapters VAEPipeHeads VAEPipeExporters VAEPipeBuiltinPlugins CMPIShim
+                    VAEPipeKit) ;;
   *) echo "$usage" >&2; exit 2 ;;
 esac
 case $target in
@@ -59,16 +60,22 @@ module CImageShim {
     header "$ROOT/Sources/CImageShim/include/CImageShim.h"
     export *
 }
+module CMPIShim {
+    header "$ROOT/Sources/CMPIShim/include/CMPIShim.h"
+    export *
+}
 EOF
 # The system-library targets' own module maps, and the headers they include.
+packages=(libpng libjpeg zlib)
+case $target in runjson) packages+=(ompi-c) ;; esac  # the CLI's MPI shim
 # shellcheck disable=SC2207
-pkg_cflags=($(pkg-config --cflags libpng libjpeg zlib))
+pkg_cflags=($(pkg-config --cflags "${packages[@]}"))
 # shellcheck disable=SC2207
-pkg_libs=($(pkg-config --libs libpng libjpeg zlib))  # after the static libraries that use them
+pkg_libs=($(pkg-config --libs "${packages[@]}"))  # after the static libraries that use them
 CLANG_FLAGS=(-O1 -g -fsanitize=address,fuzzer-no-link "${pkg_cflags[@]}")
 SWIFT_FLAGS=(-parse-as-library -O -wmo -g -swift-version 6 -sanitize=fuzzer,address -enable-testing
              -I "$OUT/modules" -I "$ROOT/Sources/CZlib" -I "$ROOT/Sources/CPNG" -I "$ROOT/Sources/CJPEG"
-             -I "$ROOT/Sources/CVAEPipePlugin/include")
+             -I "$ROOT/Sources/CVAEPipePlugin/include" -I "$ROOT/Sources/CMPI")
 for f in "${pkg_cflags[@]}"; do SWIFT_FLAGS+=(-Xcc "$f"); done
 
 stale() {  # library, then the files and directories it is made from
@@ -116,13 +123,14 @@ for m in "${modules[@]}"; do
     CKernels) c_library "$m" "$ROOT/Sources/CKernels" ;;
     CImageShim) c_library "$m" "$ROOT/Sources/CImageShim" ;;
     CVAEPipePlugin) c_library "$m" "$ROOT/Sources/CVAEPipePlugin" ;;
+    CMPIShim) c_library "$m" "$ROOT/Sources/CMPIShim" ;;
     VAEPipeCore) swift_library "$m" "$ROOT/Sources/VAEPipeCore" CKernels CVAEPipePlugin ;;
     VAEPipeImageCodecs) swift_library "$m" "$ROOT/Plugins/ImageCodecs" CImageShim ;;
     VAEPipeAdapters) swift_library "$m" "$ROOT/Plugins/Adapters" VAEPipeCore VAEPipeImageCodecs ;;
     VAEPipeHeads) swift_library "$m" "$ROOT/Plugins/Heads" VAEPipeCore ;;
     VAEPipeExporters) swift_library "$m" "$ROOT/Plugins/Exporters" VAEPipeCore VAEPipeImageCodecs ;;
     VAEPipeBuiltinPlugins) swift_library "$m" "$ROOT/Plugins/Builtin" VAEPipeAdapters VAEPipeHeads VAEPipeExporters ;;
-    VAEPipeKit) swift_library "$m" "$ROOT/Sources/VAEPipeCLI" VAEPipeBuiltinPlugins ArgumentParser ;;
+    VAEPipeKit) swift_library "$m" "$ROOT/Sources/VAEPipeCLI" VAEPipeBuiltinPlugins CMPIShim ArgumentParser ;;
   esac
   libs=("-l$m" "${libs[@]}")
 done
