@@ -12,6 +12,7 @@
 #
 # Needs: Swift 6, /usr/bin/python3 with Pillow and numpy (Debian: python3-pil python3-numpy).
 # Usage: Benchmarks/decode_bench.sh     COUNT=2000 SIZE=200 REPEAT=3 BENCH_DIR=/tmp/vaepipe-decode-bench
+#        SCRATCH=DIR builds vaepipe there instead of .build (while someone else builds in .build)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PY:-/usr/bin/python3}
@@ -20,7 +21,8 @@ SIZE=${SIZE:-200}
 REPEAT=${REPEAT:-3}
 DIR=${BENCH_DIR:-/tmp/vaepipe-decode-bench}
 "$PY" -c "import PIL, numpy" 2>/dev/null || { echo "needs Pillow and numpy for $PY" >&2; exit 1; }
-swift build -c release >/dev/null
+SCRATCH=${SCRATCH:-.build}
+swift build -c release --scratch-path "$SCRATCH" >/dev/null
 
 for format in jpeg png; do
   if [ "$(find "$DIR/$format" -type f 2>/dev/null | wc -l)" -ne "$COUNT" ]; then
@@ -32,7 +34,7 @@ done
 best() { sort -n | tail -1; }
 vaepipe_rate() {  # folder workers
   for _ in $(seq "$REPEAT"); do
-    .build/release/vaepipe inspect --data "$1" --size 64 --channels 3 --workers "$2" \
+    "$SCRATCH/release/vaepipe" inspect --data "$1" --size 64 --channels 3 --workers "$2" \
       | sed -n 's/.*with the header pass ([0-9.]*s): \([0-9]*\) images\/s.*/\1/p'
   done | best
 }
