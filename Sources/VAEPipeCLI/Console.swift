@@ -33,13 +33,18 @@ final class Console {
         fflush(nil)
     }
 
-    func epoch(_ r: EpochReport, of epochs: Int) {
+    /// `objective`: what training minimises, named in the line when it is not the negative ELBO.
+    func epoch(_ r: EpochReport, of epochs: Int, objective: Objective = Objective()) {
         guard !quiet else { return }
         clearBar()
         switch format {
         case .text:
             var line = String(format: "epoch %d/%d  train loss %.2f (rec %.2f, kl %.2f)", r.epoch, epochs,
                               r.trainLoss, r.trainReconstruction, r.trainKL)
+            if let o = r.trainObjective {
+                line = String(format: "epoch %d/%d  train %@ %.2f, neg-ELBO %.2f (rec %.2f, kl %.2f)", r.epoch, epochs,
+                              objective.name, o, r.trainLoss, r.trainReconstruction, r.trainKL)
+            }
             if let t = r.testNegELBO { line += String(format: "  test neg-ELBO %.2f", t) }
             line += String(format: "  %.1fs  %.0f ex/s", r.seconds, r.examplesPerSecond)
             print(line)

@@ -41,6 +41,8 @@ struct RunInfo {
             "batch": command.batch, "lr": Double("\(command.lr)") ?? Double(command.lr), "latent": config.latent, "hidden": config.hidden,
             "arch": config.architecture, "width": config.width, "size": command.size, "seed": command.seed,
             "limit": command.dataOptions.limit as Any, "adapter": d.adapterID,
+            "beta": Double("\(command.beta)") ?? 1, "kl_warmup": command.klWarmup, "free_bits": Double("\(command.freeBits)") ?? 0,
+            "objective": command.objective.name,
         ]
         let info: [String: Any] = [
             "vaepipe_version": VAEPipeVersion.current, "command": "train", "arguments": arguments,

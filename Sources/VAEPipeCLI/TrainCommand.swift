@@ -38,6 +38,17 @@ struct Train: ParsableCommand {
     /// `--size` as run.json records it; the option itself is one of the shared `DataOptions`.
     var size: String { dataOptions.size?.description ?? "32" }
 
+    @Option(help: "Weight of the KL term (beta-VAE, Higgins et al. 2017); 1 is the ELBO.")
+    var beta: Float = 1
+
+    @Option(name: .customLong("kl-warmup"), help: ArgumentHelp("Raise the KL weight linearly from 0 to --beta over this many epochs.", valueName: "epochs"))
+    var klWarmup: Int = 0
+
+    @Option(name: .customLong("free-bits"), help: ArgumentHelp("Free bits (Kingma et al. 2016): each latent dimension's batch-mean KL counts as at least this many nats, so a dimension under it is not pulled to the prior.", valueName: "nats"))
+    var freeBits: Float = 0
+
+    var objective: Objective { Objective(beta: beta, klWarmupEpochs: klWarmup, freeBits: freeBits) }
+
     @Option(help: "Random seed: initialisation, shuffling and sampling noise all derive from it.")
     var seed: UInt64 = 1
 
@@ -69,6 +80,9 @@ struct Train: ParsableCommand {
         if latent < 1 { throw ValidationError("--latent must be at least 1.") }
         if let hidden, hidden < 1 { throw ValidationError("--hidden must be at least 1.") }
         if width < 1 { throw ValidationError("--width must be at least 1.") }
+        if !(beta >= 0 && beta.isFinite) { throw ValidationError("--beta must be a number of at least 0.") }
+        if klWarmup < 0 { throw ValidationError("--kl-warmup must be at least 0.") }
+        if !(freeBits >= 0 && freeBits.isFinite) { throw ValidationError("--free-bits must be a number of at least 0.") }
         if let arch, !ModelConfig.architectures.contains(arch) {
             throw ValidationError("--arch must be one of: \(ModelConfig.architectures.joined(separator: ", ")).")
         }
@@ -160,7 +174,7 @@ struct Train: ParsableCommand {
         let model = VAE(config: config, head: head, capacity: job?.shard.largestShare(of: batch) ?? batch)
         model.initialize(seed: seed)
         var options = TrainOptions()
-        options.batchSize = batch; options.learningRate = lr; options.seed = seed
+        options.batchSize = batch; options.learningRate = lr; options.seed = seed; options.objective = objective
         let trainer = Trainer(model: model, train: dataset.train, test: dataset.test, options: options, collective: job)
         if let checkpoint { try trainer.restore(from: checkpoint, path: run.checkpointPath) }
 
@@ -203,7 +217,7 @@ struct Train: ParsableCommand {
                 throw VAEPipeError.trainingDiverged(epoch: e, step: s, lastGood: kept)
             }
             guard let report else { interrupted = true; break }
-            console.epoch(report, of: epochs)
+            console.epoch(report, of: epochs, objective: objective)
             // One pass over the evaluation images serves the checkpoint and the traversal gallery.
             if run.writes { try withResumeHint(run) {
                 let stats = try GalleryStats.compute(model, on: dataset.evaluationSet)

@@ -8,24 +8,34 @@ import XCTest
 final class ResumeTests: XCTestCase {
     let shape = ImageShape(height: 6, width: 6, channels: 1)
 
-    func makeTrainer(binarize: Binarization = .dynamic) throws -> Trainer {
+    func makeTrainer(binarize: Binarization = .dynamic, objective: Objective = Objective()) throws -> Trainer {
         let head = BernoulliHead(options: HeadOptions(binarize: binarize))
         let config = ModelConfig(shape: shape, hidden: 16, latent: 3, head: BernoulliHead.id, headOptions: head.options)
         let model = VAE(config: config, head: head, capacity: 8)
         model.initialize(seed: 5)
         var options = TrainOptions()
-        options.batchSize = 8; options.seed = 11; options.learningRate = 0.01
+        options.batchSize = 8; options.seed = 11; options.learningRate = 0.01; options.objective = objective
         let train = ImageSet(shape: shape, pixels: Fixtures.patternImages(count: 44, side: 6))
         let test = ImageSet(shape: shape, pixels: Fixtures.patternImages(count: 8, side: 6))
         return Trainer(model: model, train: train, test: test, options: options)
     }
 
     func testStoppedAndRestoredRunEndsWithIdenticalWeights() throws {
-        let reference = try makeTrainer()
+        try checkResume(Objective())
+    }
+
+    /// The same with β, a KL warm-up that ends mid-run and free bits: their state is the position.
+    func testStoppedAndRestoredRunWithAnObjectiveEndsWithIdenticalWeights() throws {
+        try checkResume(Objective(beta: 2, klWarmupEpochs: 2, freeBits: 0.05))
+    }
+
+    func checkResume(_ objective: Objective) throws {
+        let reference = try makeTrainer(objective: objective)
         for epoch in 1...3 { _ = try reference.runEpoch(epoch) }
+        XCTAssertEqual(reference.state.reports.allSatisfy { $0.trainObjective != nil }, !objective.isELBO)
 
         // 44 examples / batch 8 = 6 steps per epoch; stop in the middle of epoch 2.
-        let first = try makeTrainer()
+        let first = try makeTrainer(objective: objective)
         _ = try first.runEpoch(1)
         var steps = 0
         XCTAssertNil(try first.continueEpoch(shouldStop: { steps += 1; return steps == 4 }))
@@ -33,7 +43,7 @@ final class ResumeTests: XCTestCase {
         XCTAssertEqual(first.state.step, 4)
         let saved = try Checkpoint(trainer: first).encoded()
 
-        let second = try makeTrainer()
+        let second = try makeTrainer(objective: objective)
         try second.restore(from: try Checkpoint.decode(saved, path: "mem"), path: "mem")
         XCTAssertEqual(second.state, first.state)
         while second.state.epoch <= 3 { XCTAssertNotNil(try second.continueEpoch()) }
@@ -43,6 +53,7 @@ final class ResumeTests: XCTestCase {
         XCTAssertEqual(second.optimizer.step, reference.optimizer.step)
         let a = second.state.reports, b = reference.state.reports
         XCTAssertEqual(a.map(\.trainLoss), b.map(\.trainLoss))
+        XCTAssertEqual(a.map(\.trainObjective), b.map(\.trainObjective))
         XCTAssertEqual(a.map(\.testNegELBO), b.map(\.testNegELBO))
     }
 

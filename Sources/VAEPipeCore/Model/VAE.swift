@@ -37,6 +37,11 @@ public final class VAE {
     private let dLogits: FloatBuffer
     private let nll: FloatBuffer
     private let kl: FloatBuffer
+    /// Each latent dimension's KL summed over the rows of the last training forward pass.
+    public let klPerDimension: UnsafeMutablePointer<Double>
+    /// The weight of each dimension's KL in the next backward pass (the objective's KL weight,
+    /// 0 for a dimension under its free bits); 1 by default, the ELBO.
+    public let klWeights: FloatBuffer
 
     /// The parameters a configuration has, by name, in the order of the flat store, without
     /// allocating any of them (a checkpoint is checked against this before its model is built).
@@ -83,7 +88,12 @@ public final class VAE {
         dLogits = FloatBuffer(count: capacity * d)
         nll = FloatBuffer(count: capacity)
         kl = FloatBuffer(count: capacity)
+        klPerDimension = .allocate(capacity: k)
+        klPerDimension.initialize(repeating: 0, count: k)
+        klWeights = FloatBuffer([Float](repeating: 1, count: k))
     }
+
+    deinit { klPerDimension.deallocate() }
 
     public var latent: Int { config.latent }
     public var inputSize: Int { config.inputSize }
@@ -123,7 +133,7 @@ public final class VAE {
         Reparameterization.backward(moments: moments, eps: eps.pointer, dz: decoder.inputGradient,
                                     dMoments: dMoments.pointer, batch: batch, latent: latent)
         KLDivergence.backward(moments: moments, dMoments: dMoments.pointer, scale: stepScale,
-                              batch: batch, latent: latent)
+                              batch: batch, latent: latent, weights: klWeights.pointer)
         encoder.backward(dMoments.pointer, batch: batch, computeInputGradient: false)
     }
 
@@ -155,7 +165,8 @@ public final class VAE {
         scorer.negativeLogLikelihood(
             logits: logits, targets: x, batch: batch, dimension: inputSize, nll: nll.pointer,
             dLogits: gradients ? dLogits.pointer : nil, scale: stepScale)
-        KLDivergence.forward(moments: moments, out: kl.pointer, batch: batch, latent: latent)
+        KLDivergence.forward(moments: moments, out: kl.pointer, batch: batch, latent: latent,
+                             dimensions: gradients ? klPerDimension : nil)
         var loss = BatchLoss()
         for i in 0..<batch { loss.reconstruction += Double(nll[i]); loss.kl += Double(kl[i]) }
         loss.count = batch

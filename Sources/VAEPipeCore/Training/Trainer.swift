@@ -4,6 +4,7 @@ public struct TrainOptions: Sendable {
     public var batchSize: Int = 128
     public var learningRate: Float = 1e-3
     public var seed: UInt64 = 1
+    public var objective = Objective()
     public init() {}
 }
 
@@ -13,6 +14,8 @@ public struct EpochReport: Codable, Sendable, Equatable {
     public var trainLoss: Double
     public var trainReconstruction: Double
     public var trainKL: Double
+    /// The objective minimised, per example, when it is not the negative ELBO (β, warm-up, free bits).
+    public var trainObjective: Double?
     public var testNegELBO: Double?
     public var testReconstruction: Double?
     public var testKL: Double?
@@ -27,6 +30,7 @@ public struct EpochReport: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case epoch, seconds
         case trainLoss = "train_loss", trainReconstruction = "train_reconstruction", trainKL = "train_kl"
+        case trainObjective = "train_objective"
         case testNegELBO = "test_neg_elbo", testReconstruction = "test_reconstruction", testKL = "test_kl"
         case dataWaitSeconds = "data_wait_seconds", examplesPerSecond = "examples_per_second"
         case forwardSeconds = "forward_seconds", backwardSeconds = "backward_seconds"
@@ -129,8 +133,10 @@ public final class Trainer {
                 loss = model.trainingForward(x, batch: n, rng: &rng, share: BatchShare(offset: batches.offset, total: whole))
             } else {
                 _ = rng.next()  // as the forward pass does: every process's generator stays in step
+                model.klPerDimension.update(repeating: 0, count: model.latent)
             }
             if collective == nil { guard loss.negELBO.isFinite else { throw VAEPipeError.trainingDiverged(epoch: epoch, step: step + 1) } }
+            let objectiveKL = try weighKL(epoch: epoch, step: step, rows: whole)
             let t1 = DispatchTime.now().uptimeNanoseconds
             if n > 0 { model.trainingBackward(batch: n) }
             var stop = step + 1 < stepsPerEpoch && shouldStop()
@@ -149,6 +155,7 @@ public final class Trainer {
             let t3 = DispatchTime.now().uptimeNanoseconds
             forward += t1 - t0; backward += t2 - t1; update += t3 - t2
             totals.loss += loss
+            if let objectiveKL { totals.objective = (totals.objective ?? 0) + loss.reconstruction + objectiveKL }
             step += 1
             onStep(StepProgress(epoch: epoch, step: step, stepsPerEpoch: stepsPerEpoch,
                                 meanLoss: totals.loss.negELBO / Double(totals.loss.count),
@@ -167,7 +174,7 @@ public final class Trainer {
         let l = totals.loss, count = Double(l.count)
         var report = EpochReport(
             epoch: epoch, trainLoss: l.negELBO / count, trainReconstruction: l.reconstruction / count,
-            trainKL: l.kl / count, seconds: totals.seconds, dataWaitSeconds: totals.dataWaitSeconds,
+            trainKL: l.kl / count, trainObjective: totals.objective.map { $0 / count }, seconds: totals.seconds, dataWaitSeconds: totals.dataWaitSeconds,
             forwardSeconds: totals.forwardSeconds, backwardSeconds: totals.backwardSeconds,
             optimizerSeconds: totals.optimizerSeconds, steps: step, examplesPerSecond: count / totals.seconds)
         if let test {
@@ -186,6 +193,25 @@ public final class Trainer {
         position.step = 0
         position.partial = EpochTotals()
         return report
+    }
+
+    /// Sets the model's KL weights for this step's backward pass from the objective, and returns
+    /// the batch's weighted KL term (summed over its `rows`), or nil for the plain ELBO. Free bits
+    /// need each dimension's mean KL over the whole batch: in a data-parallel job, summed first.
+    private func weighKL(epoch: Int, step: Int, rows: Int) throws -> Double? {
+        let objective = options.objective
+        guard !objective.isELBO else { return nil }
+        let w = objective.klWeight(epoch: epoch, step: step, stepsPerEpoch: stepsPerEpoch)
+        let k = model.latent, dims = model.klPerDimension
+        if let c = collective { try c.sum(dims, count: k) }
+        var term = 0.0
+        for j in 0..<k {
+            let mean = dims[j] / Double(rows)
+            let held = objective.freeBits > 0 && mean < Double(objective.freeBits)
+            model.klWeights[j] = held ? 0 : w
+            term += Double(w) * max(Double(objective.freeBits), mean) * Double(rows)
+        }
+        return term
     }
 
     /// True when this process or, in a data-parallel job, any process says true.

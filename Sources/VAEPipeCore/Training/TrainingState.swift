@@ -57,10 +57,12 @@ public struct EpochTotals: Codable, Sendable, Equatable {
     public var forwardSeconds: Double = 0
     public var backwardSeconds: Double = 0
     public var optimizerSeconds: Double = 0
+    /// The objective's sum over the epoch's examples so far, when it is not the negative ELBO.
+    public var objective: Double?
     public init() {}
 
     enum CodingKeys: String, CodingKey {
-        case loss, seconds
+        case loss, seconds, objective
         case dataWaitSeconds = "data_wait_seconds", forwardSeconds = "forward_seconds"
         case backwardSeconds = "backward_seconds", optimizerSeconds = "optimizer_seconds"
     }
@@ -71,6 +73,8 @@ public struct EpochTotals: Codable, Sendable, Equatable {
 /// `TrainingState` as JSON under the `training_state` metadata key.
 extension Checkpoint {
     public static let trainingStateKey = "training_state"
+    /// The objective trained, when it is not the negative ELBO (JSON of `Objective`).
+    public static let objectiveKey = "objective"
 
     /// `plugins`: what the run used (`PluginRegistry.records`), kept under the `plugins` key.
     public init(trainer: Trainer, extra: [Tensor] = [], plugins: [[String: String]] = []) throws {
@@ -84,6 +88,9 @@ extension Checkpoint {
         }
         let state = String(decoding: try JSONEncoder().encode(trainer.state), as: UTF8.self)
         var metadata = [Self.trainingStateKey: state]
+        if !trainer.options.objective.isELBO {
+            metadata[Self.objectiveKey] = String(decoding: try JSONEncoder().encode(trainer.options.objective), as: UTF8.self)
+        }
         if !plugins.isEmpty {
             metadata[Self.pluginsKey] = String(decoding: try JSONSerialization.data(withJSONObject: plugins, options: [.sortedKeys]), as: UTF8.self)
         }
