@@ -12,6 +12,7 @@ public enum BuiltinPlugins {
         r.register(adapter: ImageFolderAdapter.self)
         r.register(head: BernoulliHead.self)
         r.register(head: GaussianHead.self)
+        r.register(head: ContinuousBernoulliHead.self)
         r.register(exporter: Reconstructions.self)
         r.register(exporter: SampleGrid.self)
         r.register(exporter: TraversalStrip.self)

@@ -14,6 +14,8 @@ public enum SampleGrid: Exporter {
         var rng = SplitMix64(seed: request.seed).derived(0x5A3B)
         var z = [Float](repeating: 0, count: n * k)
         z.withUnsafeMutableBufferPointer { rng.fillNormal($0.baseAddress!, count: n * k) }
+        // Temperature: z ~ N(0, T^2 I), the prior narrowed (T < 1: typical samples) or widened.
+        if request.temperature != 1 { for i in z.indices { z[i] *= request.temperature } }
         let tiles = Evaluator.decodeMeans(model, latents: z)
         let columns = Int(Double(n).squareRoot().rounded(.up))
         return tiles.withUnsafeBufferPointer { Grid.make(tiles: $0, shape: model.config.shape, columns: columns) }

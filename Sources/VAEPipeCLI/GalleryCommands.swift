@@ -11,15 +11,22 @@ struct Sample: ParsableCommand {
     var count: Int = 64
     @Option(help: "Seed for the latent draws.")
     var seed: UInt64 = 1
+    @Option(help: "Scale of the latent draws: z ~ N(0, T^2 I); below 1 gives more typical samples.")
+    var temperature: Float = 1
     @Option(help: ArgumentHelp("PNG file to write.", valueName: "file.png"))
     var out: String
 
-    func validate() throws { if !(1...4096).contains(count) { throw ValidationError("--count must be between 1 and 4096.") } }
+    func validate() throws {
+        if !(1...4096).contains(count) { throw ValidationError("--count must be between 1 and 4096.") }
+        if !(temperature >= 0 && temperature.isFinite) { throw ValidationError("--temperature must be a number of at least 0.") }
+    }
 
     func run() throws {
         let registry = VAEPipeKit.registry
         let (model, _) = try RunDirectory.loadModel(runDirectory, registry: registry)
-        try registry.exporter(SampleGrid.id).write(ExportRequest(model: model, count: count, seed: seed), to: out)
+        var request = ExportRequest(model: model, count: count, seed: seed)
+        request.temperature = temperature
+        try registry.exporter(SampleGrid.id).write(request, to: out)
         print("wrote \(out)")
     }
 }

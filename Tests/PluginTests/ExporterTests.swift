@@ -53,6 +53,19 @@ final class ExporterTests: XCTestCase {
         XCTAssertEqual(a, b); XCTAssertNotEqual(a, c)
     }
 
+    /// Temperature 0 decodes z = 0 for every tile, whatever the seed; the prior's draws differ.
+    func testTemperatureScalesTheDraws() throws {
+        let model = makeModel()
+        func grid(seed: UInt64, temperature: Float) throws -> GridImage {
+            var r = ExportRequest(model: model, count: 4, seed: seed)
+            r.temperature = temperature
+            return try SampleGrid.render(r)
+        }
+        XCTAssertEqual(try grid(seed: 3, temperature: 0), try grid(seed: 4, temperature: 0))
+        XCTAssertNotEqual(try grid(seed: 3, temperature: 1), try grid(seed: 4, temperature: 1))
+        XCTAssertNotEqual(try grid(seed: 3, temperature: 0.5), try grid(seed: 3, temperature: 1))
+    }
+
     func testExportWritesAPNGThatDecodesToTheGrid() throws {
         let model = makeModel()
         let path = Fixtures.temporaryDirectory() + "/s.png"

@@ -21,6 +21,8 @@ public struct ExportRequest {
     public var klPerDimension: [Float]?
     /// A posterior mean remembered from training, the anchor of traversals without inputs.
     public var traversalBase: [Float]?
+    /// Samples from the prior scaled by this (1: the prior itself).
+    public var temperature: Float = 1
     public init(model: VAE, inputs: ImageSet? = nil, count: Int = 64, steps: Int = 9, seed: UInt64 = 1,
                 klPerDimension: [Float]? = nil, traversalBase: [Float]? = nil) {
         self.model = model; self.inputs = inputs; self.count = count; self.steps = steps; self.seed = seed
