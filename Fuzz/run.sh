@@ -104,8 +104,18 @@ swift_library() {  # name, source directory, libraries it uses
   # Our modules are one package, as SwiftPM builds them (retroactive conformances among them are fine).
   local package=(-package-name vaepipe)
   case $name in ArgumentParser*) package=() ;; esac
-  swiftc "${SWIFT_FLAGS[@]}" "${package[@]}" -module-name "$name" -emit-module -emit-module-path "$OUT/modules/$name.swiftmodule" \
-    -emit-library -static "${files[@]}" -o "$lib" 2> >(grep -v "Cannot export local symbol" >&2)
+  # swiftc gives up when a source changes under it (someone editing while this builds): again.
+  local try
+  for try in 1 2 3; do
+    if swiftc "${SWIFT_FLAGS[@]}" "${package[@]}" -module-name "$name" -emit-module \
+         -emit-module-path "$OUT/modules/$name.swiftmodule" -emit-library -static "${files[@]}" -o "$lib" \
+         2> >(grep -v "Cannot export local symbol" | tee "$OUT/$name.log" >&2); then
+      return 0
+    fi
+    grep -q "was modified during the build" "$OUT/$name.log" || return 1
+    echo "building $name again (try $((try + 1)))" >&2
+  done
+  return 1
 }
 
 parser_sources() {  # the CLI's one package dependency, checked out as Package.resolved pins it
