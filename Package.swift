@@ -57,7 +57,7 @@ let package = Package(
         .target(name: "VAEPipeKit", dependencies: [
             "VAEPipeCore", "VAEPipeBuiltinPlugins", "CMPIShim",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ], path: "Sources/VAEPipeCLI"),
+        ], path: "Sources/VAEPipeKit"),
         .executableTarget(name: "VAEPipeTool", dependencies: ["VAEPipeKit"], path: "Sources/VAEPipeTool"),
 
         // MARK: - Tests

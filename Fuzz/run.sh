@@ -140,7 +140,7 @@ for m in "${modules[@]}"; do
     VAEPipeHeads) swift_library "$m" "$ROOT/Plugins/Heads" VAEPipeCore ;;
     VAEPipeExporters) swift_library "$m" "$ROOT/Plugins/Exporters" VAEPipeCore VAEPipeImageCodecs ;;
     VAEPipeBuiltinPlugins) swift_library "$m" "$ROOT/Plugins/Builtin" VAEPipeAdapters VAEPipeHeads VAEPipeExporters ;;
-    VAEPipeKit) swift_library "$m" "$ROOT/Sources/VAEPipeCLI" VAEPipeBuiltinPlugins CMPIShim ArgumentParser ;;
+    VAEPipeKit) swift_library "$m" "$ROOT/Sources/VAEPipeKit" VAEPipeBuiltinPlugins CMPIShim ArgumentParser ;;
   esac
   libs=("-l$m" "${libs[@]}")
 done

@@ -18,9 +18,14 @@ struct RunInfo {
         guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else {
             throw VAEPipeError.missingPath(dir)
         }
-        guard let data = FileManager.default.contents(atPath: path) else {
+        guard FileManager.default.fileExists(atPath: path) else {
             throw VAEPipeError.badFile(path: path, reason: "missing: \(dir) is not a run directory written by `vaepipe train`")
         }
+        // Through a FileHandle: Foundation's contents(atPath:) leaks its buffer on an empty file.
+        guard let handle = FileHandle(forReadingAtPath: path), let data = try? handle.readToEnd() ?? Data() else {
+            throw VAEPipeError.badFile(path: path, reason: "cannot be read")
+        }
+        try? handle.close()
         guard let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
               let arguments = json["arguments"] as? [String] else {
             throw VAEPipeError.badFile(path: path, reason: "not a vaepipe run description (no \"arguments\")")

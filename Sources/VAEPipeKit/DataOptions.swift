@@ -101,7 +101,8 @@ struct ByteCount: ExpressibleByArgument {
         for suffix in ["IB", "B"] where text.hasSuffix(suffix) { text.removeLast(suffix.count); break }
         let scale = ["K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40][text.last.map(String.init) ?? ""]
         if scale != nil { text.removeLast() }
-        guard let value = Double(text), value >= 0 else { return nil }
+        // Past Int.max (1e300, inf) the conversion would trap: such a limit is no limit anyone meant.
+        guard let value = Double(text), value >= 0, value * Double(scale ?? 1) < Double(Int.max) else { return nil }
         bytes = Int(value * Double(scale ?? 1))
     }
 }
