@@ -26,12 +26,12 @@ class CLITestCase: XCTestCase {
         try run(at: binary.path, args)
     }
 
-    /// Runs another vaepipe-like binary (one built on VAEPipeKit).
-    func run(at executable: String, _ args: [String]) throws -> Result {
+    /// Runs another vaepipe-like binary (one built on VAEPipeKit), with `environment` added.
+    func run(at executable: String, _ args: [String], environment: [String: String] = [:]) throws -> Result {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: executable)
         p.arguments = args
-        p.environment = childEnvironment
+        p.environment = childEnvironment.merging(environment) { $1 }
         let out = Pipe(), err = Pipe()
         p.standardOutput = out; p.standardError = err
         try p.run()

@@ -39,6 +39,19 @@ final class PluginCLITests: CLITestCase {
         XCTAssertTrue(resumed.stdout.contains("epoch 3/3"), resumed.stdout)
     }
 
+    /// VAEPIPE_PLUGIN_PATH: every .so of its directories loads without --plugin; a directory that
+    /// is not there is an error naming it.
+    func testPluginPathDirectoriesLoadTheirSharedObjects() throws {
+        let dir = Fixtures.temporaryDirectory()
+        let so = try PluginBuilder.c(Self.samples + "/laplace-head/laplace_head.c", named: "laplace_head", in: dir)
+        let listing = try run(at: binary.path, ["plugins"], environment: ["VAEPIPE_PLUGIN_PATH": "/nonexistent-empty-ok:" + dir])
+        XCTAssertEqual(listing.status, 1)
+        XCTAssertTrue(listing.stderr.contains("/nonexistent-empty-ok") && listing.stderr.contains("VAEPIPE_PLUGIN_PATH"), listing.stderr)
+        let found = try run(at: binary.path, ["plugins"], environment: ["VAEPIPE_PLUGIN_PATH": dir])
+        XCTAssertEqual(found.status, 0, found.stderr)
+        XCTAssertTrue(found.stdout.contains("laplace") && found.stdout.contains(so), found.stdout)
+    }
+
     func testGIFExporterWritesAnAnimatedGIFTheReportShows() throws {
         let dir = Fixtures.temporaryDirectory()
         let so = try PluginBuilder.c(Self.samples + "/gif-traversals/gif_traversals.c", named: "gif_traversals", in: dir, libraries: ["gif"])
