@@ -53,3 +53,16 @@ func fileExists(_ path: String, isDirectory: inout Bool) -> Bool {
     isDirectory = dir.boolValue
     return ok
 }
+
+/// Calls a C function that reports failure with a non-zero status and a one-line message in the
+/// buffer it is handed (a plugin's functions, the MPI shim): the message, or nil on success.
+public func failureMessage(_ body: (UnsafeMutablePointer<CChar>, Int) -> Int32) -> String? {
+    withUnsafeTemporaryAllocation(of: CChar.self, capacity: 512) { buffer in
+        buffer.initialize(repeating: 0)
+        let status = body(buffer.baseAddress!, buffer.count)
+        guard status != 0 else { return nil }
+        buffer[buffer.count - 1] = 0
+        let message = String(cString: buffer.baseAddress!)
+        return message.isEmpty ? "failed (status \(status)) without saying why" : message
+    }
+}

@@ -22,9 +22,7 @@ struct Encode: ParsableCommand {
     func validate() throws { try dataOptions.validateLimit() }
 
     func run() throws {
-        let registry = VAEPipeKit.registry
-        let (model, ckpt) = try RunDirectory.loadModel(runDirectory, registry: registry)
-        let data = try loadMatching(model, dataOptions, registry: registry, recorded: ckpt.pluginRecords)
+        let (model, _, data) = try RunDirectory.loadModelAndData(runDirectory, dataOptions)
         var sets: [ImageSet] = []
         if split != .test { sets.append(data.train) }
         if split != .train, let test = data.test { sets.append(test) }

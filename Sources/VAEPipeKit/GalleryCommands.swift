@@ -48,10 +48,8 @@ struct Reconstruct: ParsableCommand {
     }
 
     func run() throws {
-        let registry = VAEPipeKit.registry
-        let (model, ckpt) = try RunDirectory.loadModel(runDirectory, registry: registry)
-        let data = try loadMatching(model, dataOptions, registry: registry, recorded: ckpt.pluginRecords)
-        try registry.exporter(Reconstructions.id).write(
+        let (model, _, data) = try RunDirectory.loadModelAndData(runDirectory, dataOptions)
+        try VAEPipeKit.registry.exporter(Reconstructions.id).write(
             ExportRequest(model: model, inputs: data.evaluationSet.evenlySpaced(count), count: count), to: out)
         print("wrote \(out)")
     }
@@ -99,9 +97,7 @@ struct Evaluate: ParsableCommand {
     }
 
     func run() throws {
-        let registry = VAEPipeKit.registry
-        let (model, ckpt) = try RunDirectory.loadModel(runDirectory, registry: registry)
-        let data = try loadMatching(model, dataOptions, registry: registry, recorded: ckpt.pluginRecords)
+        let (model, _, data) = try RunDirectory.loadModelAndData(runDirectory, dataOptions)
         let set = data.evaluationSet
         let loss = try Evaluator.evaluate(model, on: set, seed: seed)
         let n = Double(loss.count)
@@ -124,9 +120,17 @@ struct Evaluate: ParsableCommand {
     }
 }
 
+extension RunDirectory {
+    /// A run's model and checkpoint, and the data at the model's image size (checked to fit it).
+    static func loadModelAndData(_ run: String, _ options: DataOptions) throws -> (VAE, Checkpoint, Dataset) {
+        let (model, ckpt) = try loadModel(run, registry: VAEPipeKit.registry)
+        return (model, ckpt, try loadMatching(model, options, registry: VAEPipeKit.registry, recorded: ckpt.pluginRecords))
+    }
+}
+
 /// Loads data at the model's image size and checks that it fits the model. When that fails and
 /// the run used a loaded adapter that is missing now (`recorded`), the error names its file.
-func loadMatching(_ model: VAE, _ options: DataOptions, registry: PluginRegistry, recorded: [[String: String]]) throws -> Dataset {
+private func loadMatching(_ model: VAE, _ options: DataOptions, registry: PluginRegistry, recorded: [[String: String]]) throws -> Dataset {
     let shape = model.config.shape
     let data: Dataset
     do {

@@ -20,7 +20,9 @@ final class MPIJob: Collective, @unchecked Sendable {
     let timeout: Double
     /// Nanoseconds (uptime) at which the collective in progress began; 0 when none is.
     private let waitingSince = Atomic<UInt64>(0)
-    private let what = Mutex("")
+    /// What the collective in progress sums: its element count, negative for doubles (kept as a
+    /// number, so that a step builds no string; the watchdog words it).
+    private let waitingFor = Atomic<Int>(0)
     /// Time this rank spent in gradient allreduces (waiting for the others included), and how many.
     private(set) var gradientSeconds: Double = 0
     private(set) var gradientCalls = 0
@@ -36,7 +38,7 @@ final class MPIJob: Collective, @unchecked Sendable {
     static func start(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> MPIJob? {
         guard let n = environment["OMPI_COMM_WORLD_SIZE"].flatMap(Int.init), n > 1 else { return nil }
         var rank: Int32 = 0, size: Int32 = 0
-        if let message = mpiCall({ vp_mpi_init(&rank, &size, $0, $1) }) {
+        if let message = failureMessage({ vp_mpi_init(&rank, &size, $0, $1) }) {
             throw VAEPipeError.invalidOption("MPI could not start (\(message))")
         }
         let timeout = environment["VAEPIPE_MPI_TIMEOUT"].flatMap(Double.init) ?? 120
@@ -47,21 +49,25 @@ final class MPIJob: Collective, @unchecked Sendable {
 
     func sum(_ buffer: UnsafeMutablePointer<Float>, count: Int) throws {
         let t0 = DispatchTime.now().uptimeNanoseconds
-        try collective("allreduce of \(count) floats") { vp_mpi_sum_float(buffer, count, $0, $1) }
+        try collective(count) { vp_mpi_sum_float(buffer, count, $0, $1) }
         gradientSeconds += Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
         gradientCalls += 1
     }
 
     func sum(_ buffer: UnsafeMutablePointer<Double>, count: Int) throws {
-        try collective("allreduce of \(count) doubles") { vp_mpi_sum_double(buffer, count, $0, $1) }
+        try collective(-count) { vp_mpi_sum_double(buffer, count, $0, $1) }
     }
 
-    private func collective(_ name: String, _ body: (UnsafeMutablePointer<CChar>, Int) -> Int32) throws {
-        what.withLock { $0 = name }
+    private static func describe(_ elements: Int) -> String {
+        "allreduce of \(abs(elements)) " + (elements < 0 ? "doubles" : "floats")
+    }
+
+    private func collective(_ elements: Int, _ body: (UnsafeMutablePointer<CChar>, Int) -> Int32) throws {
+        waitingFor.store(elements, ordering: .relaxed)
         waitingSince.store(DispatchTime.now().uptimeNanoseconds, ordering: .releasing)
         defer { waitingSince.store(0, ordering: .releasing) }
-        if let message = mpiCall(body) {
-            throw VAEPipeError.invalidOption("rank \(rank) of \(size): \(name) failed: \(message)")
+        if let message = failureMessage(body) {
+            throw VAEPipeError.invalidOption("rank \(rank) of \(size): \(Self.describe(elements)) failed: \(message)")
         }
     }
 
@@ -72,7 +78,7 @@ final class MPIJob: Collective, @unchecked Sendable {
             guard since != 0 else { continue }
             let waited = Double(DispatchTime.now().uptimeNanoseconds - since) / 1e9
             guard waited > timeout else { continue }
-            let name = what.withLock { $0 }
+            let name = Self.describe(waitingFor.load(ordering: .relaxed))
             let message = "Error: vaepipe rank \(rank) of \(size): the other ranks did not join the \(name) for \(Int(waited)) s "
                 + "(VAEPIPE_MPI_TIMEOUT=\(Int(timeout))): a rank has died or hangs; ending the job\n"
             FileHandle.standardError.write(Data(message.utf8))
@@ -97,13 +103,5 @@ final class MPIJob: Collective, @unchecked Sendable {
         guard environment["VAEPIPE_THREADS"] == nil, environment["OMP_NUM_THREADS"] == nil,
               let local = environment["OMPI_COMM_WORLD_LOCAL_SIZE"].flatMap(Int.init), local > 0 else { return nil }
         return max(1, Parallel.cores / local)
-    }
-}
-
-private func mpiCall(_ body: (UnsafeMutablePointer<CChar>, Int) -> Int32) -> String? {
-    withUnsafeTemporaryAllocation(of: CChar.self, capacity: 512) { buffer in
-        buffer.initialize(repeating: 0)
-        guard body(buffer.baseAddress!, buffer.count) != 0 else { return nil }
-        return String(cString: buffer.baseAddress!)
     }
 }

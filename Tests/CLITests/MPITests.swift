@@ -8,19 +8,9 @@ final class MPITests: CLITestCase {
         guard let mpirun = ["/usr/bin/mpirun", "/usr/local/bin/mpirun"].first(where: FileManager.default.isExecutableFile) else {
             throw XCTSkip("Open MPI is not installed (Debian: apt-get install libopenmpi-dev openmpi-bin); the MPI tests need mpirun")
         }
-        var env = childEnvironment
-        env["OMPI_ALLOW_RUN_AS_ROOT"] = "1"; env["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1"  // CI runs as root
-        env["VAEPIPE_THREADS"] = "1"
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: mpirun)
-        p.arguments = ["-np", "\(ranks)", "--oversubscribe"] + extra + [binary.path] + args
-        p.environment = env
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out; p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+        // CI runs as root; one thread per rank, as on a node with as many ranks as cores.
+        return try run(at: mpirun, ["-np", "\(ranks)", "--oversubscribe"] + extra + [binary.path] + args,
+                       environment: ["OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1", "VAEPIPE_THREADS": "1"])
     }
 
     func metrics(_ run: String) throws -> [[String: Any]] {

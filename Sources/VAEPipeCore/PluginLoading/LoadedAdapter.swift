@@ -21,7 +21,7 @@ enum LoadedAdapter {
                                          width: Int64(options.width), channels: Int64(options.channels ?? 0))
         var handle: UnsafeMutableRawPointer?
         var info = vp_dataset_info()
-        if let reason = pluginCall({ d.open(path, &request, &handle, &info, $0, $1) }) {
+        if let reason = failureMessage({ d.open(path, &request, &handle, &info, $0, $1) }) {
             throw VAEPipeError.pluginReported("\(reason) (adapter '\(id)' of \(plugin))")
         }
         defer { d.close(handle) }
@@ -39,7 +39,7 @@ enum LoadedAdapter {
             var labels = [Int32](repeating: -1, count: info.has_labels == 1 ? count : 0)
             let reason = pixels.withUnsafeMutableBufferPointer { p in
                 labels.withUnsafeMutableBufferPointer { l in
-                    pluginCall { d.read(handle, which, p.baseAddress, l.baseAddress, $0, $1) }
+                    failureMessage { d.read(handle, which, p.baseAddress, l.baseAddress, $0, $1) }
                 }
             }
             if let reason { throw VAEPipeError.pluginReported("\(reason) (adapter '\(id)' of \(plugin))") }

@@ -46,7 +46,7 @@ enum LoadedExporter {
                             inputs: inputs.isEmpty ? nil : inputPointer.baseAddress,
                             host: Unmanaged.passUnretained(host).toOpaque(),
                             decode: exportDecode, encode: exportEncode)
-                        return pluginCall { d.write(&context, temporary, $0, $1) }
+                        return failureMessage { d.write(&context, temporary, $0, $1) }
                     }
                 }
             }

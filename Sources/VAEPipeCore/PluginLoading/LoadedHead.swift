@@ -21,7 +21,7 @@ final class LoadedHead: Likelihood {
         if let create = table.create {
             var o = vp_head_options(binarize: options.binarize == .none ? 0 : options.binarize == .threshold ? 1 : 2)
             var made: UnsafeMutableRawPointer?
-            if let reason = pluginCall({ create(&o, &made, $0, $1) }) {
+            if let reason = failureMessage({ create(&o, &made, $0, $1) }) {
                 throw VAEPipeError.badPlugin(path: path, reason: "head '\(id)' refused its options: \(reason)")
             }
             state = made
@@ -47,7 +47,7 @@ final class LoadedHead: Likelihood {
         var b = vp_head_batch(logits: batch.logits, targets: batch.targets, rows: Int64(batch.rows),
                               dimension: Int64(batch.dimension), params: UnsafePointer(values), nll: batch.nll,
                               dlogits: batch.dLogits, dparams: batch.dParameters, scale: batch.scale)
-        let reason = pluginCall { table.score(state, &b, Int64(rows.lowerBound), Int64(rows.upperBound), $0, $1) }
+        let reason = failureMessage { table.score(state, &b, Int64(rows.lowerBound), Int64(rows.upperBound), $0, $1) }
         guard let reason else { return }
         // The rows' losses become NaN, so training stops as diverged; the message says why.
         for r in rows { batch.nll[r] = .nan }

@@ -97,15 +97,3 @@ public enum PluginLoader {
         return s
     }
 }
-
-/// Calls a plugin function that reports failure through an error buffer; the reason, or nil.
-func pluginCall(_ body: (UnsafeMutablePointer<CChar>, Int) -> Int32) -> String? {
-    withUnsafeTemporaryAllocation(of: CChar.self, capacity: 512) { buffer in
-        buffer.initialize(repeating: 0)
-        let status = body(buffer.baseAddress!, buffer.count)
-        guard status != 0 else { return nil }
-        buffer[buffer.count - 1] = 0
-        let message = String(cString: buffer.baseAddress!)
-        return message.isEmpty ? "failed (status \(status)) without saying why" : message
-    }
-}

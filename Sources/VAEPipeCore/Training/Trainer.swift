@@ -135,21 +135,17 @@ public final class Trainer {
                 _ = rng.next()  // as the forward pass does: every process's generator stays in step
                 model.klPerDimension.update(repeating: 0, count: model.latent)
             }
-            if collective == nil { guard loss.negELBO.isFinite else { throw VAEPipeError.trainingDiverged(epoch: epoch, step: step + 1) } }
             let objectiveKL = try weighKL(epoch: epoch, step: step, rows: whole)
             let t1 = DispatchTime.now().uptimeNanoseconds
             if n > 0 { model.trainingBackward(batch: n) }
-            var stop = step + 1 < stepsPerEpoch && shouldStop()
             if let c = collective {
                 // The gradients of the whole batch's mean loss are the sum of the shares'.
                 try c.sum(model.parameters.gradients.pointer, count: model.parameters.count)
                 model.parameters.gradientsAreZero = false
-                agreed = [loss.reconstruction, loss.kl, Double(loss.count), stop ? 1 : 0]
-                try agreed.withUnsafeMutableBufferPointer { try c.sum($0.baseAddress!, count: 4) }
-                loss = BatchLoss(); loss.reconstruction = agreed[0]; loss.kl = agreed[1]; loss.count = Int(agreed[2])
-                stop = agreed[3] > 0  // one process asked: all stop at this step
-                guard loss.negELBO.isFinite else { throw VAEPipeError.trainingDiverged(epoch: epoch, step: step + 1) }
             }
+            // One process asking to stop (or diverging) stops them all at this step.
+            let stop = try agree(&loss, step + 1 < stepsPerEpoch && shouldStop())
+            guard loss.negELBO.isFinite else { throw VAEPipeError.trainingDiverged(epoch: epoch, step: step + 1) }
             let t2 = DispatchTime.now().uptimeNanoseconds
             optimizer.update(model.parameters)
             let t3 = DispatchTime.now().uptimeNanoseconds
@@ -179,11 +175,7 @@ public final class Trainer {
             optimizerSeconds: totals.optimizerSeconds, steps: step, examplesPerSecond: count / totals.seconds)
         if let test {
             var t = try Evaluator.evaluate(model, on: test, seed: options.seed, shard: collective?.shard ?? .whole)
-            if let c = collective {
-                agreed = [t.reconstruction, t.kl, Double(t.count), 0]
-                try agreed.withUnsafeMutableBufferPointer { try c.sum($0.baseAddress!, count: 4) }
-                t.reconstruction = agreed[0]; t.kl = agreed[1]; t.count = Int(agreed[2])
-            }
+            _ = try agree(&t, false)
             report.testNegELBO = t.negELBO / Double(t.count)
             report.testReconstruction = t.reconstruction / Double(t.count)
             report.testKL = t.kl / Double(t.count)
@@ -216,9 +208,19 @@ public final class Trainer {
 
     /// True when this process or, in a data-parallel job, any process says true.
     public func agree(_ mine: Bool) throws -> Bool {
-        guard let c = collective else { return mine }
-        agreed = [0, 0, 0, mine ? 1 : 0]
-        try agreed.withUnsafeMutableBufferPointer { try c.sum($0.baseAddress!, count: 4) }
+        var nothing = BatchLoss()
+        return try agree(&nothing, mine)
+    }
+
+    /// `loss` summed over the processes of a data-parallel job, and `flag` true when any process's
+    /// is; as they are for a process alone. One small allreduce, into a buffer made once.
+    private func agree(_ loss: inout BatchLoss, _ flag: Bool) throws -> Bool {
+        guard let c = collective else { return flag }
+        try agreed.withUnsafeMutableBufferPointer { a in
+            a[0] = loss.reconstruction; a[1] = loss.kl; a[2] = Double(loss.count); a[3] = flag ? 1 : 0
+            try c.sum(a.baseAddress!, count: 4)
+            loss.reconstruction = a[0]; loss.kl = a[1]; loss.count = Int(a[2])
+        }
         return agreed[3] > 0
     }
 
