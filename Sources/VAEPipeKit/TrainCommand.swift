@@ -47,7 +47,15 @@ struct Train: ParsableCommand {
     @Option(name: .customLong("free-bits"), help: ArgumentHelp("Free bits (Kingma et al. 2016): each latent dimension's batch-mean KL counts as at least this many nats, so a dimension under it is not pulled to the prior.", valueName: "nats"))
     var freeBits: Float = 0
 
-    var objective: Objective { Objective(beta: beta, klWarmupEpochs: klWarmup, freeBits: freeBits) }
+    @Option(name: .customLong("objective"), help: "The bound trained: elbo, or iwae (the importance-weighted bound of Burda et al. 2015, tighter with more --samples).")
+    var bound: Objective.Bound = .elbo
+
+    @Option(help: ArgumentHelp("Posterior samples per example in each step (the ELBO averages over them; iwae weighs them).", valueName: "K"))
+    var samples: Int = 1
+
+    var objective: Objective {
+        Objective(bound: bound, samples: samples, beta: beta, klWarmupEpochs: klWarmup, freeBits: freeBits)
+    }
 
     @Option(help: "Random seed: initialisation, shuffling and sampling noise all derive from it.")
     var seed: UInt64 = 1
@@ -83,6 +91,7 @@ struct Train: ParsableCommand {
         if !(beta >= 0 && beta.isFinite) { throw ValidationError("--beta must be a number of at least 0.") }
         if klWarmup < 0 { throw ValidationError("--kl-warmup must be at least 0.") }
         if !(freeBits >= 0 && freeBits.isFinite) { throw ValidationError("--free-bits must be a number of at least 0.") }
+        if let problem = objective.problem { throw ValidationError(problem + ".") }
         if let arch, !ModelConfig.architectures.contains(arch) {
             throw ValidationError("--arch must be one of: \(ModelConfig.architectures.joined(separator: ", ")).")
         }
@@ -171,7 +180,8 @@ struct Train: ParsableCommand {
         guard config.shape == dataset.shape else {
             throw VAEPipeError.invalidOption("\(dataOptions.path): images are \(dataset.shape) but the run being resumed was trained on \(config.shape)")
         }
-        let model = VAE(config: config, head: head, capacity: job?.shard.largestShare(of: batch) ?? batch)
+        let model = VAE(config: config, head: head, capacity: job?.shard.largestShare(of: batch) ?? batch,
+                        samples: samples, importanceWeighted: bound == .iwae)
         model.initialize(seed: seed)
         var options = TrainOptions()
         options.batchSize = batch; options.learningRate = lr; options.seed = seed; options.objective = objective
@@ -310,3 +320,4 @@ struct Train: ParsableCommand {
 }
 
 extension Binarization: ExpressibleByArgument {}
+extension Objective.Bound: ExpressibleByArgument {}

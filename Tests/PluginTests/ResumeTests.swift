@@ -11,7 +11,8 @@ final class ResumeTests: XCTestCase {
     func makeTrainer(binarize: Binarization = .dynamic, objective: Objective = Objective()) throws -> Trainer {
         let head = BernoulliHead(options: HeadOptions(binarize: binarize))
         let config = ModelConfig(shape: shape, hidden: 16, latent: 3, head: BernoulliHead.id, headOptions: head.options)
-        let model = VAE(config: config, head: head, capacity: 8)
+        let model = VAE(config: config, head: head, capacity: 8, samples: objective.samples,
+                        importanceWeighted: objective.bound == .iwae)
         model.initialize(seed: 5)
         var options = TrainOptions()
         options.batchSize = 8; options.seed = 11; options.learningRate = 0.01; options.objective = objective
@@ -29,10 +30,17 @@ final class ResumeTests: XCTestCase {
         try checkResume(Objective(beta: 2, klWarmupEpochs: 2, freeBits: 0.05))
     }
 
+    /// The IWAE bound and a several-sample ELBO: their noise is drawn per example, as the ELBO's.
+    func testStoppedAndRestoredRunWithMoreSamplesEndsWithIdenticalWeights() throws {
+        try checkResume(Objective(bound: .iwae, samples: 3))
+        try checkResume(Objective(samples: 2))
+    }
+
     func checkResume(_ objective: Objective) throws {
         let reference = try makeTrainer(objective: objective)
         for epoch in 1...3 { _ = try reference.runEpoch(epoch) }
         XCTAssertEqual(reference.state.reports.allSatisfy { $0.trainObjective != nil }, !objective.isELBO)
+        XCTAssertEqual(reference.state.reports.allSatisfy { $0.trainObjective == nil }, objective.isELBO)
 
         // 44 examples / batch 8 = 6 steps per epoch; stop in the middle of epoch 2.
         let first = try makeTrainer(objective: objective)

@@ -4,30 +4,37 @@ import Foundation
 
 /// Reparameterised sampling, z = mu + eps * exp(lv / 2) with eps ~ N(0, I) drawn outside,
 /// so the sample is a differentiable function of the encoder's outputs.
+/// With `samples` K > 1, example r's K samples are rows r*K ..< (r+1)*K of `eps` and `z`.
 public enum Reparameterization {
     public static func forward(
         moments: UnsafePointer<Float>, eps: UnsafePointer<Float>, z: UnsafeMutablePointer<Float>,
-        batch: Int, latent: Int
+        batch: Int, latent: Int, samples: Int = 1
     ) {
         for r in 0..<batch {
             let mu = moments + r * 2 * latent, lv = mu + latent
-            let e = eps + r * latent, out = z + r * latent
-            for j in 0..<latent { out[j] = mu[j] + e[j] * exp(0.5 * lv[j]) }
+            for s in r * samples..<(r + 1) * samples {
+                let e = eps + s * latent, out = z + s * latent
+                for j in 0..<latent { out[j] = mu[j] + e[j] * exp(0.5 * lv[j]) }
+            }
         }
     }
 
-    /// dmu = dz ; dlv = dz * eps * exp(lv / 2) / 2. Overwrites `dMoments`.
+    /// dmu = dz ; dlv = dz * eps * exp(lv / 2) / 2, summed over an example's samples.
+    /// Overwrites `dMoments`.
     public static func backward(
         moments: UnsafePointer<Float>, eps: UnsafePointer<Float>, dz: UnsafePointer<Float>,
-        dMoments: UnsafeMutablePointer<Float>, batch: Int, latent: Int
+        dMoments: UnsafeMutablePointer<Float>, batch: Int, latent: Int, samples: Int = 1
     ) {
         for r in 0..<batch {
             let lv = moments + r * 2 * latent + latent
-            let e = eps + r * latent, g = dz + r * latent
             let dmu = dMoments + r * 2 * latent, dlv = dmu + latent
-            for j in 0..<latent {
-                dmu[j] = g[j]
-                dlv[j] = g[j] * e[j] * 0.5 * exp(0.5 * lv[j])
+            for j in 0..<latent { dmu[j] = 0; dlv[j] = 0 }
+            for s in r * samples..<(r + 1) * samples {
+                let e = eps + s * latent, g = dz + s * latent
+                for j in 0..<latent {
+                    dmu[j] += g[j]
+                    dlv[j] += g[j] * e[j] * 0.5 * exp(0.5 * lv[j])
+                }
             }
         }
     }

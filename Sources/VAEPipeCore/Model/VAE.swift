@@ -20,7 +20,8 @@ public struct BatchLoss: Codable, Sendable, Equatable {
 
 /// A VAE: an encoder to (mu, log-variance) of size Z each, a decoder from z to D logits (see
 /// `Architecture` for the mlp and conv stacks), scored by a likelihood head. Loss = -E_q[log p(x|z)] + KL(q(z|x) || N(0, I)),
-/// averaged over the batch, with one reparameterised sample per example.
+/// averaged over the batch, with `samples` reparameterised samples per example in training (one
+/// by default), or, `importanceWeighted`, the IWAE bound over those samples (see `ImportanceWeights`).
 public final class VAE {
     public let config: ModelConfig
     public let head: any Likelihood
@@ -29,14 +30,22 @@ public final class VAE {
     public let decoder: Sequential
     public let parameters: ParameterStore
     public let capacity: Int
+    /// Posterior samples per example in a training step.
+    public let samples: Int
+    /// Training minimises the importance-weighted bound instead of the ELBO.
+    public let importanceWeighted: Bool
+    /// The last training forward pass's sum over its examples of the negative IWAE bound.
+    public private(set) var lastBound: Double = 0
 
-    // Scratch for one batch, allocated once.
+    // Scratch for one batch, allocated once (sample rows: capacity x samples).
     private let eps: FloatBuffer
     private let z: FloatBuffer
     private let dMoments: FloatBuffer
     private let dLogits: FloatBuffer
     private let nll: FloatBuffer
     private let kl: FloatBuffer
+    private let targets: FloatBuffer
+    private let logWeights: FloatBuffer
     /// Each latent dimension's KL summed over the rows of the last training forward pass.
     public let klPerDimension: UnsafeMutablePointer<Double>
     /// The weight of each dimension's KL in the next backward pass (the objective's KL weight,
@@ -60,15 +69,18 @@ public final class VAE {
         return specs + head.parameterSpecs.map { ParameterSpec(name: "head.\($0.name)", shape: $0.shape) }
     }
 
-    public init(config: ModelConfig, head: any Likelihood, capacity: Int) {
-        let d = config.inputSize, k = config.latent
+    public init(config: ModelConfig, head: any Likelihood, capacity: Int, samples: Int = 1, importanceWeighted: Bool = false) {
+        precondition(samples >= 1)
+        let d = config.inputSize, k = config.latent, rows = capacity * samples
         self.config = config
         self.head = head
         self.capacity = capacity
-        scorer = HeadScorer(head: head, capacity: capacity)
+        self.samples = samples
+        self.importanceWeighted = importanceWeighted
+        scorer = HeadScorer(head: head, capacity: rows)
         let (encoderLayers, decoderLayers) = Architecture.layers(config)
         encoder = Sequential(encoderLayers, capacity: capacity)
-        decoder = Sequential(decoderLayers, capacity: capacity)
+        decoder = Sequential(decoderLayers, capacity: rows)
 
         var owners: [(bind: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) -> Void, count: Int)] = []
         for net in [encoder, decoder] {
@@ -82,12 +94,15 @@ public final class VAE {
             offset += owner.count
         }
 
-        eps = FloatBuffer(count: capacity * k)
-        z = FloatBuffer(count: capacity * k)
+        eps = FloatBuffer(count: rows * k)
+        z = FloatBuffer(count: rows * k)
         dMoments = FloatBuffer(count: capacity * 2 * k)
-        dLogits = FloatBuffer(count: capacity * d)
-        nll = FloatBuffer(count: capacity)
+        dLogits = FloatBuffer(count: rows * d)
+        nll = FloatBuffer(count: rows)
         kl = FloatBuffer(count: capacity)
+        // The head scores every sample row against its example: the examples repeated K times.
+        targets = FloatBuffer(count: samples > 1 ? rows * d : 0)
+        logWeights = FloatBuffer(count: importanceWeighted ? rows : 0)
         klPerDimension = .allocate(capacity: k)
         klPerDimension.initialize(repeating: 0, count: k)
         klWeights = FloatBuffer([Float](repeating: 1, count: k))
@@ -128,47 +143,82 @@ public final class VAE {
 
     /// The backward half of `trainStep`: call right after `trainingForward` on the same batch.
     public func trainingBackward(batch: Int) {
-        let moments = UnsafePointer(encoder.output)
-        decoder.backward(dLogits.pointer, batch: batch, computeInputGradient: true)
+        let moments = UnsafePointer(encoder.output), rows = batch * samples
+        decoder.backward(dLogits.pointer, batch: rows, computeInputGradient: true)
+        if importanceWeighted {
+            ImportanceWeights.addPriorGradient(z: z.pointer, weights: logWeights.pointer, dz: decoder.inputGradient,
+                                               rows: rows, latent: latent, scale: stepScale)
+        }
         Reparameterization.backward(moments: moments, eps: eps.pointer, dz: decoder.inputGradient,
-                                    dMoments: dMoments.pointer, batch: batch, latent: latent)
-        KLDivergence.backward(moments: moments, dMoments: dMoments.pointer, scale: stepScale,
-                              batch: batch, latent: latent, weights: klWeights.pointer)
+                                    dMoments: dMoments.pointer, batch: batch, latent: latent, samples: samples)
+        if importanceWeighted {
+            ImportanceWeights.addPosteriorGradient(dMoments: dMoments.pointer, batch: batch, latent: latent, scale: stepScale)
+        } else {
+            KLDivergence.backward(moments: moments, dMoments: dMoments.pointer, scale: stepScale,
+                                  batch: batch, latent: latent, weights: klWeights.pointer)
+        }
         encoder.backward(dMoments.pointer, batch: batch, computeInputGradient: false)
     }
 
-    /// The loss without gradients (one posterior sample per example, as in training). `offset`:
-    /// the rows' index in the whole set, which picks each example's noise.
+    /// The loss without gradients, one posterior sample per example (whatever the training
+    /// objective, so test figures compare across objectives). `offset`: the rows' index in the
+    /// whole set, which picks each example's noise.
     public func evaluate(_ x: UnsafeMutablePointer<Float>, batch: Int, rng: inout SplitMix64, offset: Int = 0) -> BatchLoss {
         forward(x, batch: batch, rng: &rng, share: BatchShare(offset: offset, total: batch), gradients: false)
+    }
+
+    /// What a training step on `x` minimises (summed over the rows), without gradients: the
+    /// negative ELBO over the training samples, or the negative IWAE bound.
+    public func trainingObjective(_ x: UnsafeMutablePointer<Float>, batch: Int, rng: inout SplitMix64) -> Double {
+        let loss = forward(x, batch: batch, rng: &rng, share: BatchShare(offset: 0, total: batch), gradients: false,
+                           samples: samples)
+        return importanceWeighted ? lastBound : loss.negELBO
     }
 
     /// 1 / rows of the whole batch: the loss is the batch mean.
     private var stepScale: Float = 1
 
+    /// `samples`: per example (the training objective's with gradients, else one unless asked).
     private func forward(_ x: UnsafeMutablePointer<Float>, batch: Int, rng: inout SplitMix64,
-                         share: BatchShare, gradients: Bool) -> BatchLoss {
+                         share: BatchShare, gradients: Bool, samples given: Int? = nil) -> BatchLoss {
         precondition(batch > 0 && batch <= capacity)
+        let k = given ?? (gradients ? samples : 1), rows = batch * k, d = inputSize
+        let weighted = importanceWeighted && k == samples
         // Each row's noise (binarisation, reparameterisation) comes from its own stream, picked
         // by its row number in the whole batch: the same numbers however the batch is split.
         let base = rng
         _ = rng.next()
         for r in 0..<batch {
             var row = base.derived(UInt64(share.offset + r))
-            head.prepare(x + r * inputSize, count: inputSize, rng: &row)
-            row.fillNormal(eps.pointer + r * latent, count: latent)
+            head.prepare(x + r * d, count: d, rng: &row)
+            row.fillNormal(eps.pointer + r * k * latent, count: k * latent)
         }
         stepScale = 1 / Float(share.total)
         let moments = UnsafePointer(encoder.forward(x, batch: batch))
-        Reparameterization.forward(moments: moments, eps: eps.pointer, z: z.pointer, batch: batch, latent: latent)
-        let logits = decoder.forward(z.pointer, batch: batch)
+        Reparameterization.forward(moments: moments, eps: eps.pointer, z: z.pointer, batch: batch, latent: latent, samples: k)
+        if k > 1 {
+            for r in 0..<batch { for s in 0..<k { (targets.pointer + (r * k + s) * d).update(from: x + r * d, count: d) } }
+        }
+        let logits = decoder.forward(z.pointer, batch: rows)
+        if weighted {
+            ImportanceWeights.logRatio(moments: moments, eps: eps.pointer, z: z.pointer, batch: batch, latent: latent,
+                                       samples: k, into: logWeights.pointer)
+        }
+        // The ELBO averages its reconstruction term over the samples; the IWAE bound weighs each
+        // sample's gradient by its normalised importance weight, known once the rows are scored.
         scorer.negativeLogLikelihood(
-            logits: logits, targets: x, batch: batch, dimension: inputSize, nll: nll.pointer,
-            dLogits: gradients ? dLogits.pointer : nil, scale: stepScale)
+            logits: logits, targets: k > 1 ? targets.pointer : x, batch: rows, dimension: d, nll: nll.pointer,
+            dLogits: gradients ? dLogits.pointer : nil, scale: weighted ? stepScale : stepScale / Float(k), weighted: weighted)
+        if weighted {
+            lastBound = ImportanceWeights.normalize(logWeights.pointer, nll: nll.pointer, batch: batch, samples: k)
+            if gradients { scorer.weighRows(logWeights.pointer) }
+        }
         KLDivergence.forward(moments: moments, out: kl.pointer, batch: batch, latent: latent,
                              dimensions: gradients ? klPerDimension : nil)
         var loss = BatchLoss()
-        for i in 0..<batch { loss.reconstruction += Double(nll[i]); loss.kl += Double(kl[i]) }
+        for i in 0..<rows { loss.reconstruction += Double(nll[i]) }
+        loss.reconstruction /= Double(k)
+        for i in 0..<batch { loss.kl += Double(kl[i]) }
         loss.count = batch
         return loss
     }

@@ -23,10 +23,12 @@ public final class HeadScorer: RangeKernel {
     }
 
     /// nll[r] for each of `batch` rows; with dLogits, also scale * dnll/dlogits there and
-    /// scale * sum_r dnll[r]/dθ added to the head's gradients.
+    /// scale * sum_r dnll[r]/dθ added to the head's gradients. `weighted`: each row's gradients
+    /// get a weight too, known only once the rows are scored (the IWAE bound's normalised
+    /// importance weights): the batch is finished by `weighRows`.
     public func negativeLogLikelihood(
         logits: UnsafePointer<Float>, targets: UnsafePointer<Float>, batch: Int, dimension: Int,
-        nll: UnsafeMutablePointer<Float>, dLogits: UnsafeMutablePointer<Float>?, scale: Float
+        nll: UnsafeMutablePointer<Float>, dLogits: UnsafeMutablePointer<Float>?, scale: Float, weighted: Bool = false
     ) {
         precondition(batch <= capacity, "HeadScorer: batch \(batch) over capacity \(capacity)")
         let wantsParameters = dLogits != nil && parameterCount > 0
@@ -35,13 +37,28 @@ public final class HeadScorer: RangeKernel {
         head.beginBatch(b)
         current = b
         Parallel.forRanges(batch, minimumChunk: max(1, 32_768 / max(dimension, 1)), self)
+        if weighted && dLogits != nil { return }
+        addParameterGradients(weights: nil)
         current = nil
-        guard wantsParameters, let gradients else { return }
+    }
+
+    /// Weighs the rows of the batch just scored with `weighted: true` by `weights[r]`. The head's
+    /// gradients are linear in its scale, so weighting a row afterwards is exact.
+    public func weighRows(_ weights: UnsafePointer<Float>) {
+        guard let b = current, let dLogits = b.dLogits else { preconditionFailure("weighRows without a weighted batch") }
+        for r in 0..<b.rows { VectorMath.scale(dLogits + r * b.dimension, count: b.dimension, by: weights[r]) }
+        addParameterGradients(weights: weights)
+        current = nil
+    }
+
+    private func addParameterGradients(weights: UnsafePointer<Float>?) {
+        guard let b = current, b.dParameters != nil, let gradients else { return }
         let p = parameterCount
         for j in 0..<p {
             var sum: Float = 0
-            for r in 0..<batch { sum += perRow[r * p + j] }
-            gradients[j] += scale * sum
+            if let weights { for r in 0..<b.rows { sum += weights[r] * perRow[r * p + j] } }
+            else { for r in 0..<b.rows { sum += perRow[r * p + j] } }
+            gradients[j] += b.scale * sum
         }
     }
 

@@ -79,6 +79,13 @@ public enum VectorMath {
         while i < count { out[i] = sigmoid(V(repeating: x[i]))[0]; i += 1 }
     }
 
+    /// x[i] *= a for a whole buffer.
+    public static func scale(_ x: UnsafeMutablePointer<Float>, count: Int, by a: Float) {
+        var i = 0
+        while i + 8 <= count { store(load(x + i) * a, x + i); i += 8 }
+        while i < count { x[i] *= a; i += 1 }
+    }
+
     @inlinable @inline(__always)
     public static func load(_ p: UnsafePointer<Float>) -> V { UnsafeRawPointer(p).loadUnaligned(as: V.self) }
 

@@ -64,12 +64,14 @@ public final class Trainer {
     /// The other processes of a data-parallel job, or nil.
     public let collective: Collective?
     /// A step's loss terms and whether to stop, summed over the processes.
-    private var agreed = [Double](repeating: 0, count: 4)
+    private var agreed = [Double](repeating: 0, count: 5)
 
     /// With `collective`, this process trains on its share of every batch (the model's capacity
     /// need only hold that share) and every process takes the same steps.
     public init(model: VAE, train: ImageSet, test: ImageSet?, options: TrainOptions, collective: Collective? = nil) {
         precondition(train.shape == model.config.shape)
+        precondition(model.samples == options.objective.samples && model.importanceWeighted == (options.objective.bound == .iwae),
+                     "the model's samples and bound are the objective's")
         self.model = model
         self.options = options
         self.test = test
@@ -136,6 +138,7 @@ public final class Trainer {
                 model.klPerDimension.update(repeating: 0, count: model.latent)
             }
             let objectiveKL = try weighKL(epoch: epoch, step: step, rows: whole)
+            var bound = n > 0 ? model.lastBound : 0
             let t1 = DispatchTime.now().uptimeNanoseconds
             if n > 0 { model.trainingBackward(batch: n) }
             if let c = collective {
@@ -144,7 +147,7 @@ public final class Trainer {
                 model.parameters.gradientsAreZero = false
             }
             // One process asking to stop (or diverging) stops them all at this step.
-            let stop = try agree(&loss, step + 1 < stepsPerEpoch && shouldStop())
+            let stop = try agree(&loss, step + 1 < stepsPerEpoch && shouldStop(), &bound)
             guard loss.negELBO.isFinite else { throw VAEPipeError.trainingDiverged(epoch: epoch, step: step + 1) }
             let t2 = DispatchTime.now().uptimeNanoseconds
             optimizer.update(model.parameters)
@@ -152,6 +155,7 @@ public final class Trainer {
             forward += t1 - t0; backward += t2 - t1; update += t3 - t2
             totals.loss += loss
             if let objectiveKL { totals.objective = (totals.objective ?? 0) + loss.reconstruction + objectiveKL }
+            if model.importanceWeighted { totals.objective = (totals.objective ?? 0) + bound }
             step += 1
             onStep(StepProgress(epoch: epoch, step: step, stepsPerEpoch: stepsPerEpoch,
                                 meanLoss: totals.loss.negELBO / Double(totals.loss.count),
@@ -192,7 +196,7 @@ public final class Trainer {
     /// need each dimension's mean KL over the whole batch: in a data-parallel job, summed first.
     private func weighKL(epoch: Int, step: Int, rows: Int) throws -> Double? {
         let objective = options.objective
-        guard !objective.isELBO else { return nil }
+        guard objective.weighsKL else { return nil }
         let w = objective.klWeight(epoch: epoch, step: step, stepsPerEpoch: stepsPerEpoch)
         let k = model.latent, dims = model.klPerDimension
         if let c = collective { try c.sum(dims, count: k) }
@@ -212,16 +216,21 @@ public final class Trainer {
         return try agree(&nothing, mine)
     }
 
-    /// `loss` summed over the processes of a data-parallel job, and `flag` true when any process's
-    /// is; as they are for a process alone. One small allreduce, into a buffer made once.
-    private func agree(_ loss: inout BatchLoss, _ flag: Bool) throws -> Bool {
+    /// `loss` and `bound` summed over the processes of a data-parallel job, and `flag` true when
+    /// any process's is; as they are for a process alone. One small allreduce, into a buffer made once.
+    private func agree(_ loss: inout BatchLoss, _ flag: Bool, _ bound: inout Double) throws -> Bool {
         guard let c = collective else { return flag }
         try agreed.withUnsafeMutableBufferPointer { a in
-            a[0] = loss.reconstruction; a[1] = loss.kl; a[2] = Double(loss.count); a[3] = flag ? 1 : 0
-            try c.sum(a.baseAddress!, count: 4)
-            loss.reconstruction = a[0]; loss.kl = a[1]; loss.count = Int(a[2])
+            a[0] = loss.reconstruction; a[1] = loss.kl; a[2] = Double(loss.count); a[3] = flag ? 1 : 0; a[4] = bound
+            try c.sum(a.baseAddress!, count: 5)
+            loss.reconstruction = a[0]; loss.kl = a[1]; loss.count = Int(a[2]); bound = a[4]
         }
         return agreed[3] > 0
+    }
+
+    private func agree(_ loss: inout BatchLoss, _ flag: Bool) throws -> Bool {
+        var none = 0.0
+        return try agree(&loss, flag, &none)
     }
 
     /// Trains epoch `epoch` whole (it must be the next one). For callers that never stop early.

@@ -73,7 +73,7 @@ public struct EpochTotals: Codable, Sendable, Equatable {
 /// `TrainingState` as JSON under the `training_state` metadata key.
 extension Checkpoint {
     public static let trainingStateKey = "training_state"
-    /// The objective trained, when it is not the negative ELBO (JSON of `Objective`).
+    /// The objective trained, when it is not the one-sample negative ELBO (JSON of `Objective`).
     public static let objectiveKey = "objective"
 
     /// `plugins`: what the run used (`PluginRegistry.records`), kept under the `plugins` key.
@@ -88,7 +88,7 @@ extension Checkpoint {
         }
         let state = String(decoding: try JSONEncoder().encode(trainer.state), as: UTF8.self)
         var metadata = [Self.trainingStateKey: state]
-        if !trainer.options.objective.isELBO {
+        if trainer.options.objective != Objective() {
             metadata[Self.objectiveKey] = String(decoding: try JSONEncoder().encode(trainer.options.objective), as: UTF8.self)
         }
         if !plugins.isEmpty {
