@@ -46,6 +46,7 @@ final class Console {
                               objective.name, o, r.trainLoss, r.trainReconstruction, r.trainKL)
             }
             if let t = r.testNegELBO { line += String(format: "  test neg-ELBO %.2f", t) }
+            if let b = r.testBitsPerDim, let a = r.activeUnits { line += String(format: " (%.3f bits/dim, %d active units)", b, a) }
             line += String(format: "  %.1fs  %.0f ex/s", r.seconds, r.examplesPerSecond)
             print(line)
         case .json:

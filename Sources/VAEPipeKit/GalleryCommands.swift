@@ -90,15 +90,19 @@ struct Evaluate: ParsableCommand {
     var seed: UInt64 = 1
     @Option(help: ArgumentHelp("Also estimate log p(x) by importance sampling with K posterior samples per example (Burda et al. 2015), in nats and bits per dimension, with the active units.", valueName: "K"))
     var iwae: Int?
+    @Option(help: ArgumentHelp("Score at most this many examples of the split, evenly spaced through it (default: all).", valueName: "n"))
+    var examples: Int?
 
     func validate() throws {
         try dataOptions.validateLimit()
         if let iwae, !(1...100_000).contains(iwae) { throw ValidationError("--iwae must be between 1 and 100000.") }
+        if let examples, examples < 1 { throw ValidationError("--examples must be at least 1.") }
     }
 
     func run() throws {
-        let (model, _, data) = try RunDirectory.loadModelAndData(runDirectory, dataOptions)
-        let set = data.evaluationSet
+        // Importance sampling decodes thousands of draws per example: in large batches.
+        let (model, _, data) = try RunDirectory.loadModelAndData(runDirectory, dataOptions, capacity: iwae.map { min($0, 1024) } ?? 128)
+        let set = examples.map { data.evaluationSet.evenlySpaced($0) } ?? data.evaluationSet
         let loss = try Evaluator.evaluate(model, on: set, seed: seed)
         let n = Double(loss.count)
         var result: [String: Any] = [
@@ -122,8 +126,8 @@ struct Evaluate: ParsableCommand {
 
 extension RunDirectory {
     /// A run's model and checkpoint, and the data at the model's image size (checked to fit it).
-    static func loadModelAndData(_ run: String, _ options: DataOptions) throws -> (VAE, Checkpoint, Dataset) {
-        let (model, ckpt) = try loadModel(run, registry: VAEPipeKit.registry)
+    static func loadModelAndData(_ run: String, _ options: DataOptions, capacity: Int = 128) throws -> (VAE, Checkpoint, Dataset) {
+        let (model, ckpt) = try loadModel(run, registry: VAEPipeKit.registry, capacity: max(capacity, 128))
         return (model, ckpt, try loadMatching(model, options, registry: VAEPipeKit.registry, recorded: ckpt.pluginRecords))
     }
 }

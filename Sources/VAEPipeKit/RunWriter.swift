@@ -111,6 +111,9 @@ final class RunWriter {
         if let t = r.testNegELBO { tb.scalar("test/neg_elbo", t, step: step) }
         if let t = r.testReconstruction { tb.scalar("test/reconstruction", t, step: step) }
         if let t = r.testKL { tb.scalar("test/kl", t, step: step) }
+        if let t = r.testBitsPerDim { tb.scalar("test/bits_per_dim", t, step: step) }
+        if let a = r.activeUnits { tb.scalar("test/active_units", Double(a), step: step) }
+        if let o = r.trainObjective { tb.scalar("train/objective", o, step: step) }
         tb.scalar("learning_rate", Double(learningRate), step: step)
         tb.scalar("examples_per_second", r.examplesPerSecond, step: step)
         for g in galleries {

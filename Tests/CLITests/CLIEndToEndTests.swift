@@ -20,7 +20,11 @@ final class CLIEndToEndTests: CLITestCase {
         let last = try JSONSerialization.jsonObject(with: Data(lines[2].utf8)) as! [String: Any]
         let first = try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as! [String: Any]
         XCTAssertLessThan(last["train_loss"] as! Double, first["train_loss"] as! Double)
-        XCTAssertNotNil(last["test_neg_elbo"] as? Double)
+        let testNeg = try XCTUnwrap(last["test_neg_elbo"] as? Double)
+        // Bernoulli nats are a probability of the data: bits/dim is the neg-ELBO over 64 ln 2.
+        XCTAssertEqual(try XCTUnwrap(last["test_bits_per_dim"] as? Double), testNeg / (64 * log(2)), accuracy: 1e-9)
+        XCTAssertTrue((0...2).contains(try XCTUnwrap(last["active_units"] as? Int)))
+        XCTAssertTrue(r.stdout.contains("bits/dim"), r.stdout)
 
         // 8x8 tiles are zoomed 7x to 56 pixels; 2 latent dimensions x 9 steps.
         let (tw, th) = try pngSize(runDir + "/traversals.png")

@@ -13,7 +13,7 @@ public struct LikelihoodEstimate: Sendable {
     public var dimension: Int
     /// log 256 per value for a density over [0, 1] on 8-bit data, 0 for a discrete head.
     public var dequantization: Double
-    /// Latent dimensions whose posterior mean varies over the set (Cov_x E_q[z_j] > 0.01).
+    /// Latent dimensions whose posterior mean varies over the set (see `ActiveUnits`).
     public var activeUnits: Int
 
     public var bitsPerDimension: Double { (dequantization - logLikelihood) / (Double(dimension) * M_LN2) }
@@ -30,7 +30,7 @@ extension Evaluator {
         let k = model.latent, d = model.inputSize, capacity = model.capacity
         let x = FloatBuffer(count: d), targets = FloatBuffer(count: capacity * d)
         let eps = FloatBuffer(count: capacity * k), z = FloatBuffer(count: capacity * k), nll = FloatBuffer(count: capacity)
-        var means = [Double](repeating: 0, count: k), squares = [Double](repeating: 0, count: k)
+        var units = ActiveUnits(latent: k)
         let noise = SplitMix64(seed: seed).derived(0x1A7E)
         var totalLog = 0.0, totalELBO = 0.0
         for i in 0..<set.count {
@@ -39,7 +39,7 @@ extension Evaluator {
             model.head.prepare(x.pointer, count: d, rng: &rng)
             let moments = model.encode(x.pointer, batch: 1)
             let mu = (0..<k).map { moments[$0] }, logVar = (0..<k).map { moments[k + $0] }
-            for j in 0..<k { means[j] += Double(mu[j]); squares[j] += Double(mu[j]) * Double(mu[j]) }
+            units.add(moments)
             for r in 0..<min(capacity, samples) { (targets.pointer + r * d).update(from: x.pointer, count: d) }
             // Streaming log-sum-exp: `top` the largest log weight so far, `scaled` the sum of
             // exp(log w - top).
@@ -69,9 +69,8 @@ extension Evaluator {
             totalELBO += sumLog / Double(samples)
         }
         let n = Double(max(set.count, 1))
-        let active = (0..<k).filter { squares[$0] / n - (means[$0] / n) * (means[$0] / n) > 0.01 }.count
         return LikelihoodEstimate(samples: samples, count: set.count, logLikelihood: totalLog / n, elbo: totalELBO / n,
                                   dimension: d, dequantization: model.head.isDiscrete ? 0 : Double(d) * log(256),
-                                  activeUnits: active)
+                                  activeUnits: units.count)
     }
 }

@@ -19,6 +19,11 @@ public struct EpochReport: Codable, Sendable, Equatable {
     public var testNegELBO: Double?
     public var testReconstruction: Double?
     public var testKL: Double?
+    /// The test neg-ELBO in bits per dimension (a density over [0, 1] adds log 256 nats per value:
+    /// uniform dequantisation of 8-bit data), so every head is on one axis.
+    public var testBitsPerDim: Double?
+    /// Latent dimensions in use over the test set (see `ActiveUnits`).
+    public var activeUnits: Int?
     public var seconds: Double
     public var dataWaitSeconds: Double
     public var forwardSeconds: Double
@@ -32,6 +37,7 @@ public struct EpochReport: Codable, Sendable, Equatable {
         case trainLoss = "train_loss", trainReconstruction = "train_reconstruction", trainKL = "train_kl"
         case trainObjective = "train_objective"
         case testNegELBO = "test_neg_elbo", testReconstruction = "test_reconstruction", testKL = "test_kl"
+        case testBitsPerDim = "test_bits_per_dim", activeUnits = "active_units"
         case dataWaitSeconds = "data_wait_seconds", examplesPerSecond = "examples_per_second"
         case forwardSeconds = "forward_seconds", backwardSeconds = "backward_seconds"
         case optimizerSeconds = "optimizer_seconds", steps
@@ -183,6 +189,10 @@ public final class Trainer {
             report.testNegELBO = t.negELBO / Double(t.count)
             report.testReconstruction = t.reconstruction / Double(t.count)
             report.testKL = t.kl / Double(t.count)
+            let d = Double(model.inputSize), dequantization = model.head.isDiscrete ? 0 : d * log(256)
+            report.testBitsPerDim = (t.negELBO / Double(t.count) + dequantization) / (d * M_LN2)
+            // Every process has the same weights and encodes the same examples: no sum needed.
+            report.activeUnits = try Evaluator.activeUnits(model, on: test).count
         }
         position.reports.append(report)
         position.epoch += 1
