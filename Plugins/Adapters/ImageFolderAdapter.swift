@@ -50,10 +50,10 @@ public enum ImageFolderAdapter: DatasetAdapter {
         let shape = ImageShape(height: options.height, width: options.width, channels: channels)
         let loader = FolderImageLoader(files: files, shape: shape, resize: options.resize,
                                        background: options.background, maxPixels: options.maxPixels)
-        var dataset: Dataset
+        var dataset: Dataset, paths: [String]
         let bytes = files.count * shape.count
         if options.cache == .memory && bytes <= options.cacheLimit {
-            dataset = try decodeIntoMemory(loader, root: path, skipped: skipped, options: options)
+            (dataset, paths) = try decodeIntoMemory(loader, root: path, skipped: skipped, options: options)
         } else {
             let (labels, classNames) = labelsFromFolders(root: path, files: files.map(\.path))
             let stream = StreamedImages(loader: loader, source: path, policy: options.onBadFile, workers: options.workers)
@@ -63,7 +63,9 @@ public enum ImageFolderAdapter: DatasetAdapter {
                 : "\(megabytes(bytes)) decoded would exceed --cache-limit \(megabytes(options.cacheLimit))"
             dataset.notes = ["streaming: every epoch decodes its images again on \(stream.workers) worker(s) (\(why))"]
             dataset.inventory = FolderInventory.lines(files)
+            paths = files.map(\.path)
         }
+        HeldOutSplit.apply(to: &dataset, paths: paths, root: path, fraction: options.testFraction)
         dataset.files = candidates
         return dataset
     }
@@ -94,9 +96,9 @@ public enum ImageFolderAdapter: DatasetAdapter {
 
     /// Every image decoded once, in parallel, into one 8-bit buffer; files that fail are
     /// skipped (or fatal) here, so the set holds only good images. The good ones are moved up
-    /// over the gaps in place: the cache never needs twice its size.
+    /// over the gaps in place: the cache never needs twice its size. Returns the kept files' paths too.
     static func decodeIntoMemory(_ loader: FolderImageLoader, root: String, skipped: [SkippedFile],
-                                 options: DatasetOptions) throws -> Dataset {
+                                 options: DatasetOptions) throws -> (Dataset, [String]) {
         let start = DispatchTime.now().uptimeNanoseconds
         let d = loader.shape.count, n = loader.count
         var kept: [FolderFile] = [], late: [SkippedFile] = []
@@ -130,7 +132,7 @@ public enum ImageFolderAdapter: DatasetAdapter {
         dataset.notes = [String(format: "decoded %d images into memory (%@) in %.1fs on %d worker(s) (--cache memory)",
                                 kept.count, megabytes(pixels.count), seconds, max(1, min(options.workers, n)))]
         dataset.inventory = FolderInventory.lines(kept)
-        return dataset
+        return (dataset, kept.map(\.path))
     }
 
     /// "235 MiB", "1.5 GiB", "64 KiB", "768 bytes".

@@ -27,6 +27,9 @@ struct DataOptions: ParsableArguments {
                                valueName: "colour"))
     var background: RGBColor = .white
 
+    @Option(help: ArgumentHelp("Image folders: hold out this share of the images as the test split, chosen by file path so it never changes with the order or the worker count (default: 0.1 from 300 images up, none below).", valueName: "F"))
+    var testFraction: Double?
+
     @Option(help: "Image folders: decode threads (default: the number of cores).")
     var workers: Int?
 
@@ -59,6 +62,7 @@ struct DataOptions: ParsableArguments {
         if let channels, ![1, 3, 4].contains(channels) { throw ValidationError("--channels must be 1, 3 or 4.") }
         if let workers, workers < 1 { throw ValidationError("--workers must be at least 1.") }
         if maxPixels < 1 { throw ValidationError("--max-pixels must be at least 1.") }
+        if let testFraction, !(testFraction >= 0 && testFraction < 1) { throw ValidationError("--test-fraction must be at least 0 and under 1.") }
     }
 
     /// What the adapters get; `size` and `channels` fall back to `shape` (a model's) or 32 x 32.
@@ -73,6 +77,7 @@ struct DataOptions: ParsableArguments {
         o.cacheLimit = cacheLimit?.bytes ?? DatasetOptions.defaultCacheLimit
         o.onBadFile = onBadFile
         o.maxPixels = maxPixels
+        o.testFraction = testFraction
         return o
     }
 }

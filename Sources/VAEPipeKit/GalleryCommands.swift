@@ -128,6 +128,15 @@ extension RunDirectory {
     /// A run's model and checkpoint, and the data at the model's image size (checked to fit it).
     static func loadModelAndData(_ run: String, _ options: DataOptions, capacity: Int = 128) throws -> (VAE, Checkpoint, Dataset) {
         let (model, ckpt) = try loadModel(run, registry: VAEPipeKit.registry, capacity: max(capacity, 128))
+        var options = options
+        // The held-out split the run trained beside, unless another is asked for.
+        if options.testFraction == nil, let info = try? RunInfo.read(run) {
+            let a = info.arguments
+            for (i, arg) in a.enumerated() {
+                if arg == "--test-fraction", i + 1 < a.count { options.testFraction = Double(a[i + 1]) }
+                if arg.hasPrefix("--test-fraction=") { options.testFraction = Double(arg.dropFirst("--test-fraction=".count)) }
+            }
+        }
         return (model, ckpt, try loadMatching(model, options, registry: VAEPipeKit.registry, recorded: ckpt.pluginRecords))
     }
 }

@@ -55,6 +55,26 @@ final class ImageFolderCLITests: CLITestCase {
         XCTAssertNotEqual(try run(["inspect", "--data", mixed, "--cache-limit", "lots"]).status, 0)
     }
 
+    /// `--test-fraction`: the folder's held-out split is scored every epoch, and `evaluate` on the
+    /// run scores the same split without being told the fraction again.
+    func testTestFractionHoldsOutImagesThatEvaluateScoresAgain() throws {
+        let out = Fixtures.temporaryDirectory()
+        let r = try run(["train", "--data", mixed, "--test-fraction", "0.4", "--size", "8", "--epochs", "1",
+                         "--batch", "2", "--latent", "2", "--hidden", "8", "--out", out + "/run"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let note = try XCTUnwrap(r.stdout.split(separator: "\n").first { $0.contains("held out") }, r.stdout)
+        let heldOut = Int(note.split(separator: " ")[2])!
+        // 8 of the 9 files decode.
+        XCTAssertTrue(r.stdout.contains("\(8 - heldOut) training images, \(heldOut) test images"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("test neg-ELBO"), r.stdout)
+        let e = try run(["evaluate", "--run", out + "/run", "--data", mixed])
+        XCTAssertEqual(e.status, 0, e.stderr)
+        let json = try JSONSerialization.jsonObject(with: Data(e.stdout.utf8)) as! [String: Any]
+        XCTAssertEqual(json["split"] as? String, "test")
+        XCTAssertEqual(json["examples"] as? Int, heldOut)
+        XCTAssertNotEqual(try run(["train", "--data", mixed, "--test-fraction", "1", "--out", out + "/no"]).status, 0)
+    }
+
     func testNonSquareSizeTrainsAndReconstructsAtTheModelsSize() throws {
         let out = Fixtures.temporaryDirectory()
         let r = try run(["train", "--data", mixed + "/shapes", "--size", "12x8", "--resize", "fit", "--background", "black",

@@ -162,6 +162,68 @@ final class ImageFolderAdapterTests: XCTestCase {
         }
     }
 
+    /// 4x4 gray PNGs whose first two pixels spell their number (low byte, high byte).
+    func numberedPNGs(_ range: Range<Int>, in dir: String) {
+        for i in range {
+            var pixels = [UInt8](repeating: 0, count: 16)
+            pixels[0] = UInt8(i % 256); pixels[1] = UInt8(i / 256)
+            FolderFixtures.write(try! PNGCodec.encode(RasterImage(width: 4, height: 4, channels: 1, pixels: pixels)),
+                                 to: dir + String(format: "/%03d.png", i))
+        }
+    }
+
+    func numbers(_ set: ImageSet?) throws -> Set<Int> {
+        let s = try XCTUnwrap(set)
+        return Set(try (0..<s.count).map { let p = try s.pixels($0); return Int(p[0]) + 256 * Int(p[1]) })
+    }
+
+    /// A folder of 400 images (past the 300 from which a folder gets a test split by default)
+    /// holds out about a tenth, the same ones cached or streamed on any number of workers, and
+    /// adding images never moves the old ones.
+    func testHeldOutSplitDependsOnFileNamesOnly() throws {
+        let dir = Fixtures.temporaryDirectory()
+        numberedPNGs(0..<400, in: dir)
+        var options = DatasetOptions(size: 4)
+        options.workers = 1
+        let cached = try ImageFolderAdapter.load(path: dir, options: options)
+        let heldOut = try numbers(cached.test)
+        XCTAssertEqual(heldOut.count + cached.train.count, 400)
+        XCTAssertTrue((25...55).contains(heldOut.count), "\(heldOut.count) of 400 held out")
+        XCTAssertTrue(heldOut.isDisjoint(with: try numbers(cached.train)))
+        XCTAssertTrue(cached.notes.contains { $0.contains("held out \(heldOut.count) images") }, "\(cached.notes)")
+
+        options.workers = 3; options.cache = .none
+        let streamed = try ImageFolderAdapter.load(path: dir, options: options)
+        XCTAssertEqual(try numbers(streamed.test), heldOut)
+        XCTAssertEqual(try numbers(streamed.train), try numbers(cached.train))
+
+        numberedPNGs(400..<450, in: dir)
+        XCTAssertEqual(try numbers(try ImageFolderAdapter.load(path: dir, options: options).test).filter { $0 < 400 }, heldOut)
+
+        options.testFraction = 0
+        XCTAssertNil(try ImageFolderAdapter.load(path: dir, options: options).test)
+        options.testFraction = 0.5
+        XCTAssertTrue((180...270).contains(try numbers(try ImageFolderAdapter.load(path: dir, options: options).test).count))
+    }
+
+    func testSmallFoldersGetNoTestSplitUnlessAsked() throws {
+        let dir = FolderFixtures.numberedFolder(count: 40)
+        XCTAssertNil(try ImageFolderAdapter.load(path: dir, options: DatasetOptions(size: 4)).test)
+        var options = DatasetOptions(size: 4)
+        options.testFraction = 0.25
+        let d = try ImageFolderAdapter.load(path: dir, options: options)
+        XCTAssertEqual(d.train.count + (d.test?.count ?? 0), 40)
+        XCTAssertGreaterThan(d.test?.count ?? 0, 0)
+    }
+
+    /// The hash spreads similar names evenly: 10,000 names, a tenth held out within 1%.
+    func testHeldOutShareMatchesTheFraction() {
+        let held = (0..<10_000).filter { HeldOutSplit.isHeldOut("/d/img_\($0).jpg", root: "/d", fraction: 0.1) }.count
+        XCTAssertEqual(Double(held) / 10_000, 0.1, accuracy: 0.01)
+        XCTAssertEqual(HeldOutSplit.isHeldOut("/d/a/b.png", root: "/d", fraction: 0.3),
+                       HeldOutSplit.isHeldOut("/elsewhere/a/b.png", root: "/elsewhere/", fraction: 0.3))
+    }
+
     func testLimitCountsFilesWithReadableHeaders() throws {
         // more/: two bad headers skipped, then 5 readable ones, the last of them truncated.png,
         // which the decode into memory leaves out: at most 5 images.

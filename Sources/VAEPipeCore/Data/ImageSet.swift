@@ -54,7 +54,8 @@ public struct ImageSet: Sendable {
         return picking((0..<n).map { $0 * count / n })
     }
 
-    private func picking(_ picks: [Int]) -> ImageSet {
+    /// The examples at `picks`, in that order.
+    public func picking(_ picks: [Int]) -> ImageSet {
         var out = self
         out.labels = labels.map { l in picks.map { l[$0] } }
         switch storage {

@@ -43,7 +43,9 @@ public struct Dataset: Sendable {
 
     /// The files skipped while loading, then those that failed to decode later, while streaming.
     public var skippedSoFar: [SkippedFile] {
-        skipped + (train.streamed?.skipped ?? []) + (test?.streamed?.skipped ?? [])
+        // A folder's held-out split streams from the same files as its training split.
+        let testStream = test?.streamed.flatMap { $0 === train.streamed ? nil : $0 }
+        return skipped + (train.streamed?.skipped ?? []) + (testStream?.skipped ?? [])
     }
 
     /// Where a score is measured: the test split, or all the data when there is none.

@@ -81,6 +81,10 @@ public struct DatasetOptions: Sendable {
     public var maxPixels: Int = 64_000_000
     /// Decode at most this many training images (nil: all).
     public var limit: Int?
+    /// Image folders: the share of images held out as a test split, picked by a hash of each
+    /// file's path (nil: `defaultTestFraction` from `testSplitMinimum` images up, none below).
+    public var testFraction: Double?
+    public static let defaultTestFraction = 0.1, testSplitMinimum = 300
 
     /// A square target: `size` x `size`.
     public init(size: Int = 32, limit: Int? = nil) {
