@@ -36,13 +36,15 @@ public final class HeadScorer: RangeKernel {
         current = b
         Parallel.forRanges(batch, minimumChunk: max(1, 32_768 / max(dimension, 1)), self)
         current = nil
-        guard wantsParameters, let gradients else { return }
-        let p = parameterCount
-        for j in 0..<p {
-            var sum: Float = 0
-            for r in 0..<batch { sum += perRow[r * p + j] }
-            gradients[j] += scale * sum
+        guard wantsParameters, batch > 0, let gradients else { return }
+        // Rows added into row 0 one after another: each parameter's sum in row order as before,
+        // but reading the rows contiguously (a head with a parameter per pixel has thousands).
+        let p = parameterCount, sums = perRow.pointer
+        for r in 1..<batch {
+            let row = sums + r * p
+            for j in 0..<p { sums[j] += row[j] }
         }
+        for j in 0..<p { gradients[j] += scale * sums[j] }
     }
 
     public func run(_ range: Range<Int>) { head.score(rows: range, current!) }
