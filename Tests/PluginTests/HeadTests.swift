@@ -160,7 +160,7 @@ extension HeadTests {
     /// `train --sigma` meets it; and a per-value sigma needs the number of values.
     func testSigmaIsRefusedByHeadsWithoutOne() throws {
         let registry = BuiltinPlugins.registry()
-        for id in ["bernoulli", "cbernoulli"] {
+        for id in ["bernoulli", "cbernoulli", "logistic"] {
             XCTAssertThrowsError(try registry.head(id).make(HeadOptions(sigma: .optimal, dimension: 4))) { error in
                 XCTAssertEqual("\(error)", "--sigma is an option of the gaussian head; the \(id) head has no sigma")
             }
@@ -252,3 +252,89 @@ extension HeadTests {
     }
 }
 
+// MARK: - logistic
+
+extension HeadTests {
+    func logistic(dimension: Int, logScales: [Float]? = nil, capacity: Int = 8) throws -> (HeadScorer, ParameterStore) {
+        let (scorer, store) = try makeHead(LogisticHead.self, HeadOptions(dimension: dimension), capacity: capacity)
+        if let logScales { for (i, s) in logScales.enumerated() { store.values[i] = s } }
+        return (scorer, store)
+    }
+
+    /// P(x = k/255) in Double, from the difference of the two CDFs (the oracle: no log-space tricks).
+    func logisticProbability(level k: Int, logit: Double, logScale: Double) -> Double {
+        let m = sigmoid(logit), s = exp(logScale), h = 1.0 / 510, x = Double(k) / 255
+        let upper = k == 255 ? 1 : sigmoid((x + h - m) / s), lower = k == 0 ? 0 : sigmoid((x - h - m) / s)
+        return upper - lower
+    }
+
+    func testLogisticGradientsMatchFiniteDifferences() throws {
+        let logScales = GradientCheck.random(5, seed: 9).map { $0 - 2.5 }  // scales of about 2 to 20 levels
+        let (scorer, store) = try logistic(dimension: 5, logScales: logScales)
+        // On levels, the edge levels 0 and 255 among them (they take the tails), and off them.
+        let levels: [Float] = [0, 1, 3, 128, 254, 255, 0, 77, 255, 200, 1, 0, 255, 12, 250].map { $0 / 255 }
+        GradientCheck.checkHead(scorer, store, targets: levels)
+        GradientCheck.checkHead(scorer, store)
+    }
+
+    /// The NLL of each level against the CDF difference in Double, edges included.
+    func testLogisticByHand() throws {
+        let (scorer, _) = try logistic(dimension: 4, logScales: [-2, -3, -1.5, -4])
+        let logits: [Float] = [0.3, -2, 1.2, 0], levels = [100, 0, 255, 130]
+        let r = score(scorer, logits: logits, targets: levels.map { Float($0) / 255 }, dimension: 4)
+        let expected = zip(zip(levels, logits), [-2.0, -3, -1.5, -4]).map { pair, ls in
+            -log(logisticProbability(level: pair.0, logit: Double(pair.1), logScale: ls))
+        }.reduce(0, +)
+        XCTAssertEqual(Double(r.nll[0]), expected, accuracy: 1e-4)
+    }
+
+    /// A true probability: over the 256 levels, for locations in and at the edges of [0, 1] and
+    /// scales from a fraction of a level to wider than the range, it adds up to 1.
+    func testLogisticProbabilitiesOverTheLevelsAddUpToOne() throws {
+        for logScale: Float in [-8, -5, -3, -1, 1] {
+            let (scorer, _) = try logistic(dimension: 1, logScales: [logScale], capacity: 256)
+            for logit: Float in [-9, -1.3, 0, 0.4, 3, 12] {
+                let r = score(scorer, logits: [Float](repeating: logit, count: 256), targets: (0..<256).map { Float($0) / 255 }, dimension: 1)
+                let total = r.nll.map { exp(-Double($0)) }.reduce(0, +)
+                // A bin edge is known to Float's rounding of k/255 and m (about 3e-8); at a scale of a
+                // tenth of a level that moves a CDF by up to about 1e-5.
+                XCTAssertEqual(total, 1, accuracy: logScale < -6 ? 1e-4 : 1e-5, "logit \(logit), log scale \(logScale)")
+            }
+        }
+    }
+
+    /// A value on its location with s = h / ln 3 has P = tanh(h / 2s) = 1/2: exactly one bit per
+    /// dimension, with no dequantisation term (the head is discrete).
+    func testLogisticBitsPerDimensionOfAKnownCase() throws {
+        let s = Double(LogisticHead.halfLevel) / log(3)
+        let (scorer, _) = try logistic(dimension: 3, logScales: [Float](repeating: Float(log(s)), count: 3))
+        let levels = [64.0, 128, 200].map { $0 / 255 }
+        let r = score(scorer, logits: levels.map { Float(log($0 / (1 - $0))) }, targets: levels.map(Float.init), dimension: 3)
+        XCTAssertEqual(Double(r.nll[0]) / (3 * M_LN2), 1, accuracy: 1e-4)
+        XCTAssertTrue(scorer.head.isDiscrete)
+    }
+
+    /// Far in a tail both CDFs round to 1 (or 0) in Float and their difference to 0; the log-space
+    /// form still gives the exact NLL (here against Double, where the difference survives).
+    func testLogisticIsExactFarInTheTails() throws {
+        let logScale = Float(log(0.003))
+        let (scorer, _) = try logistic(dimension: 2, logScales: [logScale, logScale])
+        let logits: [Float] = [-4.6, 3], levels = [230, 20]
+        XCTAssertEqual(Float(1 / (1 + exp(-((230.0 / 255 - 0.5 / 255 - 0.01) / 0.003)))), 1)  // Float's difference would be 0
+        let r = score(scorer, logits: logits, targets: levels.map { Float($0) / 255 }, dimension: 2, gradients: true)
+        let expected = zip(levels, logits).map { -log(logisticProbability(level: $0, logit: Double($1), logScale: Double(logScale))) }.reduce(0, +)
+        XCTAssertGreaterThan(expected, 400)
+        XCTAssertEqual(Double(r.nll[0]), expected, accuracy: 1e-5 * expected)
+        XCTAssertTrue(r.dLogits.allSatisfy(\.isFinite))
+    }
+
+    func testLogisticRefusesBinarizationAndNeedsTheDimension() throws {
+        XCTAssertThrowsError(try LogisticHead(options: HeadOptions(binarize: .dynamic, dimension: 4)))
+        XCTAssertThrowsError(try LogisticHead(options: HeadOptions()))
+        let (scorer, _) = try logistic(dimension: 3)
+        XCTAssertEqual(scorer.head.parameterSpecs, [ParameterSpec(name: "log_scale", shape: [3])])
+        let means = FloatBuffer(count: 3)
+        scorer.head.mean(logits: FloatBuffer([-40, 0, 40]).pointer, into: means.pointer, count: 3)
+        XCTAssertTrue(means.array.allSatisfy { $0 >= 0 && $0 <= 1 })
+    }
+}
