@@ -13,6 +13,7 @@ public enum BuiltinPlugins {
         r.register(head: BernoulliHead.self)
         r.register(head: GaussianHead.self)
         r.register(head: ContinuousBernoulliHead.self)
+        r.register(head: LogisticHead.self)
         r.register(exporter: Reconstructions.self)
         r.register(exporter: SampleGrid.self)
         r.register(exporter: TraversalStrip.self)

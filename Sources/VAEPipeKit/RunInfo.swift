@@ -43,6 +43,7 @@ struct RunInfo {
                                         with: command.epochs)
         let options: [String: Any] = [
             "likelihood": command.likelihood, "binarize": command.binarize.rawValue, "epochs": command.epochs ?? 10,
+            "sigma": command.sigma?.description as Any,
             "batch": command.batch, "lr": Double("\(command.lr)") ?? Double(command.lr), "latent": config.latent, "hidden": config.hidden,
             "arch": config.architecture, "width": config.width, "size": command.size, "seed": command.seed,
             "limit": command.dataOptions.limit as Any, "adapter": d.adapterID,

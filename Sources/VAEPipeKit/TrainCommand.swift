@@ -14,6 +14,10 @@ struct Train: ParsableCommand {
     @Option(help: "How the bernoulli head binarises pixels: none (soft targets), threshold (> 0.5), dynamic (sampled each time).")
     var binarize: Binarization = .none
 
+    @Option(help: ArgumentHelp("The gaussian head's sigma: learned (one, shared by every value; the default), optimal (each training batch's best, sigma-VAE), pixel (one learned per value) or a fixed number (1: the tutorials' MSE VAE).", valueName: "sigma"),
+            transform: GaussianSigma.parse)
+    var sigma: GaussianSigma?
+
     @Option(help: "Passes over the training data (default 10). With --resume: the new total, to train longer.")
     var epochs: Int?
 
@@ -146,7 +150,9 @@ struct Train: ParsableCommand {
         let recorded = resume == nil ? [] : ((try? RunInfo.read(out))?.plugins ?? [])
         if let missing = registry.missing(recorded) { throw missing }
         let headPlugin = try registry.lookup(recorded: recorded) { try $0.head(likelihood) }
-        let head = try headPlugin.make(HeadOptions(binarize: binarize))
+        // Made here to refuse bad options before any data is read, and again once the data's
+        // values per example are known (--sigma pixel and the logistic head have a parameter each).
+        _ = try headPlugin.make(HeadOptions(binarize: binarize, sigma: sigma, dimension: 1))
 
         var datasetOptions = dataOptions.datasetOptions()
         // A rank decodes only its share of the images, every epoch, unless told to cache them all.
@@ -154,6 +160,7 @@ struct Train: ParsableCommand {
             datasetOptions.cache = .none
         }
         let dataset = try registry.loadDataset(path: dataOptions.path, adapterID: dataOptions.adapter, options: datasetOptions)
+        let head = try headPlugin.make(HeadOptions(binarize: binarize, sigma: sigma, dimension: dataset.shape.count))
         console.info(describe(dataset, out: out), event: "data",
                      ["train_examples": dataset.train.count, "test_examples": dataset.test?.count ?? 0,
                       "shape": "\(dataset.shape)", "skipped_files": dataset.skipped.count])
@@ -321,3 +328,12 @@ struct Train: ParsableCommand {
 
 extension Binarization: ExpressibleByArgument {}
 extension Objective.Bound: ExpressibleByArgument {}
+
+extension GaussianSigma {
+    static func parse(_ text: String) throws -> GaussianSigma {
+        guard let sigma = GaussianSigma(text), sigma.problem == nil else {
+            throw ValidationError("expected learned, optimal, pixel or a fixed sigma of at least \(GaussianSigma.floor).")
+        }
+        return sigma
+    }
+}

@@ -69,8 +69,12 @@ final class BoundTests: XCTestCase {
     /// d(mean negative bound)/dθ through the decoder, the reparameterised samples, the prior and
     /// the posterior's log-density, for K = 3 samples, against finite differences.
     func testIWAEGradientsMatchFiniteDifferences() throws {
-        for head in [BernoulliHead(options: HeadOptions()), try GaussianHead(options: HeadOptions())] as [any LikelihoodHead] {
-            check(makeModel(head, samples: 3, iwae: true))
+        // The per-value sigma: a head parameter per pixel, each row's gradient weighted.
+        let pixel = try GaussianHead(options: HeadOptions(sigma: .pixel, dimension: shape.count))
+        for head in [BernoulliHead(options: HeadOptions()), try GaussianHead(options: HeadOptions()), pixel] as [any LikelihoodHead] {
+            let model = makeModel(head, samples: 3, iwae: true)
+            if head === pixel { for i in 0..<shape.count { model.parameters.values[model.parameters.count - 1 - i] = -0.3 + 0.1 * Float(i) } }
+            check(model)
         }
     }
 

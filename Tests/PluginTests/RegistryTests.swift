@@ -8,14 +8,14 @@ final class RegistryTests: XCTestCase {
 
     func testBuiltinIdsAreRegistered() throws {
         XCTAssertEqual(registry.adapters.map { $0.id }, ["idx", "images"])
-        XCTAssertEqual(registry.heads.map { $0.id }, ["bernoulli", "gaussian", "cbernoulli"])
+        XCTAssertEqual(registry.heads.map { $0.id }, ["bernoulli", "gaussian", "cbernoulli", "logistic"])
         XCTAssertEqual(registry.exporters.map { $0.id }, ["reconstructions", "samples", "traversals"])
         XCTAssertEqual(try registry.head("gaussian").id, "gaussian")
     }
 
     func testUnknownHeadListsTheKnownOnes() {
         XCTAssertThrowsError(try registry.head("poisson")) { error in
-            XCTAssertEqual("\(error)", "unknown likelihood head 'poisson' (known: bernoulli, gaussian, cbernoulli)")
+            XCTAssertEqual("\(error)", "unknown likelihood head 'poisson' (known: bernoulli, gaussian, cbernoulli, logistic)")
         }
     }
 

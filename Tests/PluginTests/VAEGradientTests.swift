@@ -25,6 +25,10 @@ final class VAEGradientTests: XCTestCase {
 
     func testBernoulliVAEGradientsMatchFiniteDifferences() { check(BernoulliHead(options: HeadOptions())) }
     func testGaussianVAEGradientsMatchFiniteDifferences() throws { check(try GaussianHead(options: HeadOptions())) }
+    func testGaussianPixelSigmaVAEGradientsMatchFiniteDifferences() throws {
+        check(try GaussianHead(options: HeadOptions(sigma: .pixel, dimension: 6)))
+    }
+    func testLogisticVAEGradientsMatchFiniteDifferences() throws { check(try LogisticHead(options: HeadOptions(dimension: 6))) }
     /// 4x4x2 padded to 16x16: pad, two convs, dense layers, two transposed convs, crop. Few pixels,
     /// so the Float loss is small enough for finite differences to resolve.
     func testConvVAEGradientsMatchFiniteDifferences() { check(BernoulliHead(options: HeadOptions()), architecture: "conv") }

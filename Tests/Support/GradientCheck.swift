@@ -71,27 +71,31 @@ public enum GradientCheck {
     }
 
     /// A head driven by `scorer` (parameters in `store`): d(scale * sum NLL)/dlogits and d/dθ
-    /// against finite differences, on 3 rows of 5 outputs with logits in [-3, 3].
-    public static func checkHead(_ scorer: HeadScorer, _ store: ParameterStore, file: StaticString = #filePath, line: UInt = #line) {
+    /// against finite differences, on 3 rows of 5 outputs with logits in [-3, 3] and `targets`
+    /// (15 of them; by default uniform in [0, 1]). `asTraining`: the loss is scored as a training
+    /// step scores it, with gradients asked for (a head whose density depends on that, like the
+    /// gaussian's optimal sigma, is checked as the function training differentiates).
+    public static func checkHead(_ scorer: HeadScorer, _ store: ParameterStore, targets given: [Float]? = nil,
+                                 asTraining: Bool = false, file: StaticString = #filePath, line: UInt = #line) {
         let batch = 3, d = 5
         let logits = FloatBuffer(random(batch * d, seed: 21, scale: 3))
         var rng = SplitMix64(seed: 22)
-        let targets = FloatBuffer((0..<(batch * d)).map { _ in rng.nextUniform() })
-        let nll = FloatBuffer(count: batch), grad = FloatBuffer(count: batch * d)
+        let targets = FloatBuffer(given ?? (0..<(batch * d)).map { _ in rng.nextUniform() })
+        let nll = FloatBuffer(count: batch), grad = FloatBuffer(count: batch * d), scratch = FloatBuffer(count: batch * d)
         let scale: Float = 0.5
         func loss() -> Double {
             scorer.negativeLogLikelihood(logits: logits.pointer, targets: targets.pointer, batch: batch, dimension: d,
-                                         nll: nll.pointer, dLogits: nil, scale: scale)
+                                         nll: nll.pointer, dLogits: asTraining ? scratch.pointer : nil, scale: scale)
             return Double(scale) * nll.array.reduce(0) { $0 + Double($1) }
         }
         store.gradients.zero()
         scorer.negativeLogLikelihood(logits: logits.pointer, targets: targets.pointer, batch: batch, dimension: d,
                                      nll: nll.pointer, dLogits: grad.pointer, scale: scale)
-        let withGradient = nll.array
+        let withGradient = nll.array, dTheta = store.gradients.array
         XCTAssertEqual(withGradient.map(Double.init).reduce(0, +) * Double(scale), loss(), accuracy: 1e-4, file: file, line: line)
-        assertMatches(logits.pointer, count: logits.count, analytic: grad.array, label: "dlogits", loss)
+        assertMatches(logits.pointer, count: logits.count, analytic: grad.array, label: "dlogits", file: file, line: line, loss)
         if store.count > 0 {
-            assertMatches(store.values.pointer, count: store.count, analytic: store.gradients.array, label: "dθ", loss)
+            assertMatches(store.values.pointer, count: store.count, analytic: dTheta, label: "dθ", file: file, line: line, loss)
         }
     }
 }

@@ -50,6 +50,10 @@ public struct ModelConfig: Codable, Sendable, Equatable {
         }
         guard (1...Self.maxUnits).contains(hidden), (1...Self.maxUnits).contains(latent), (1...Self.maxUnits).contains(width)
         else { return "hidden, latent and width must be 1 to \(Self.maxUnits), not \(hidden), \(latent), \(width)" }
+        if let problem = headOptions.problem { return problem }
+        if let d = headOptions.dimension, d != inputSize {
+            return "the head is for \(d) values per example but images of \(shape) have \(inputSize)"
+        }
         switch architecture {
         case "mlp": return nil
         case "conv":

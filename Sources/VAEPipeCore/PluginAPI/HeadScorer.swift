@@ -52,14 +52,16 @@ public final class HeadScorer: RangeKernel {
     }
 
     private func addParameterGradients(weights: UnsafePointer<Float>?) {
-        guard let b = current, b.dParameters != nil, let gradients else { return }
-        let p = parameterCount
-        for j in 0..<p {
-            var sum: Float = 0
-            if let weights { for r in 0..<b.rows { sum += weights[r] * perRow[r * p + j] } }
-            else { for r in 0..<b.rows { sum += perRow[r * p + j] } }
-            gradients[j] += b.scale * sum
+        guard let b = current, b.dParameters != nil, b.rows > 0, let gradients else { return }
+        // Rows added into row 0 one after another: each parameter's sum in row order, reading
+        // the rows contiguously (a head with a parameter per pixel has thousands).
+        let p = parameterCount, sums = perRow.pointer
+        if let weights { for j in 0..<p { sums[j] *= weights[0] } }
+        for r in 1..<b.rows {
+            let row = sums + r * p, w = weights?[r] ?? 1
+            if weights != nil { for j in 0..<p { sums[j] += w * row[j] } } else { for j in 0..<p { sums[j] += row[j] } }
         }
+        for j in 0..<p { gradients[j] += b.scale * sums[j] }
     }
 
     public func run(_ range: Range<Int>) { head.score(rows: range, current!) }

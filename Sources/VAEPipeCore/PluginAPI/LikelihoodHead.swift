@@ -20,9 +20,29 @@ extension Binarization {
 }
 
 /// Options a head may use; a head that cannot honour one throws from its initialiser.
+/// Stored in every checkpoint's configuration: a key an older vaepipe did not write decodes
+/// as nil, which means what the heads did before the key existed.
 public struct HeadOptions: Codable, Sendable, Equatable {
     public var binarize: Binarization
-    public init(binarize: Binarization = .none) { self.binarize = binarize }
+    /// The gaussian head's sigma; nil: not asked for (the gaussian head then learns one).
+    public var sigma: GaussianSigma?
+    /// Values per example (D), for heads with a parameter per pixel and channel.
+    public var dimension: Int?
+
+    public init(binarize: Binarization = .none, sigma: GaussianSigma? = nil, dimension: Int? = nil) {
+        self.binarize = binarize; self.sigma = sigma; self.dimension = dimension
+    }
+
+    /// Why these options cannot be used by any head, or nil.
+    public var problem: String? {
+        if let dimension, dimension < 1 { return "a head for \(dimension) values per example cannot be built" }
+        return sigma?.problem
+    }
+
+    /// The error for a sigma given to a head that has none.
+    public static func noSigma(head: String) -> VAEPipeError {
+        .invalidOption("--sigma is an option of the gaussian head; the \(head) head has no sigma")
+    }
 }
 
 /// p(x | z): scores the decoder's outputs ("logits", one per pixel and channel) against the data.
@@ -66,7 +86,13 @@ public protocol Likelihood: AnyObject {
 public protocol LikelihoodHead: Likelihood {
     static var id: String { get }
     static var summary: String { get }
+    /// Whether the head reads `HeadOptions.sigma`; the registry refuses a sigma for any other.
+    static var takesSigma: Bool { get }
     init(options: HeadOptions) throws
+}
+
+extension LikelihoodHead {
+    public static var takesSigma: Bool { false }
 }
 
 extension Likelihood {

@@ -14,7 +14,10 @@ public struct PluginRegistry {
         must(add(AdapterPlugin(id: A.id, summary: A.summary, origin: origin, accepts: A.accepts, load: A.load)))
     }
     public mutating func register<H: LikelihoodHead>(head: H.Type, origin: PluginOrigin = .builtin) {
-        must(add(HeadPlugin(id: H.id, summary: H.summary, origin: origin, make: { try H(options: $0) })))
+        must(add(HeadPlugin(id: H.id, summary: H.summary, origin: origin, make: { options in
+            if options.sigma != nil && !H.takesSigma { throw HeadOptions.noSigma(head: H.id) }
+            return try H(options: options)
+        })))
     }
     public mutating func register<E: Exporter>(exporter: E.Type, origin: PluginOrigin = .builtin) {
         must(add(ExporterPlugin(id: E.id, summary: E.summary, origin: origin, fileName: E.fileName,

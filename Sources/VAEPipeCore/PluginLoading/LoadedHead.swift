@@ -18,6 +18,8 @@ final class LoadedHead: Likelihood {
     private init(_ table: vp_head, id: String, path: String, specs: [ParameterSpec], options: HeadOptions) throws {
         self.table = table; self.id = id; self.path = path; self.options = options
         parameterSpecs = specs
+        // The C ABI's options carry no sigma: a plugin's head could not honour one.
+        if options.sigma != nil { throw HeadOptions.noSigma(head: id) }
         if let create = table.create {
             var o = vp_head_options(binarize: options.binarize == .none ? 0 : options.binarize == .threshold ? 1 : 2)
             var made: UnsafeMutableRawPointer?
