@@ -30,8 +30,6 @@ public enum Reconstructions: Exporter {
                 for p in 0..<d { t[((2 * row + 1) * columns + col) * d + p] = recon[i * d + p] }
             }
         }
-        return tiles.withUnsafeBufferPointer {
-            Grid.make(tiles: $0, shape: inputs.shape, columns: columns, rows: 2 * pairs)
-        }
+        return Grid.make(tiles, shape: inputs.shape, columns: columns, rows: 2 * pairs, for: request)
     }
 }

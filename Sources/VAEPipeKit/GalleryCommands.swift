@@ -2,6 +2,13 @@ import ArgumentParser
 import Foundation
 import VAEPipeBuiltinPlugins
 
+/// How galleries draw small images; `train` and the gallery commands share it.
+struct TileSizeOptions: ParsableArguments {
+    @Flag(name: .customLong("native-size"),
+          help: "Draw images at their own size, one pixel per pixel (default: small images are enlarged, nearest-neighbour, to at least 64 pixels a side).")
+    var nativeSize = false
+}
+
 struct Sample: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Draw a grid of samples from a trained model (no data needed).")
 
@@ -13,6 +20,7 @@ struct Sample: ParsableCommand {
     var seed: UInt64 = 1
     @Option(help: "Scale of the latent draws: z ~ N(0, T^2 I); below 1 gives more typical samples.")
     var temperature: Float = 1
+    @OptionGroup var tiles: TileSizeOptions
     @Option(help: ArgumentHelp("PNG file to write.", valueName: "file.png"))
     var out: String
 
@@ -26,6 +34,7 @@ struct Sample: ParsableCommand {
         let (model, _) = try RunDirectory.loadModel(runDirectory, registry: registry)
         var request = ExportRequest(model: model, count: count, seed: seed)
         request.temperature = temperature
+        request.nativeSize = tiles.nativeSize
         try registry.exporter(SampleGrid.id).write(request, to: out)
         print("wrote \(out)")
     }
@@ -39,6 +48,7 @@ struct Reconstruct: ParsableCommand {
     @OptionGroup var dataOptions: DataOptions
     @Option(help: "Number of images to reconstruct.")
     var count: Int = 16
+    @OptionGroup var tiles: TileSizeOptions
     @Option(help: ArgumentHelp("PNG file to write.", valueName: "file.png"))
     var out: String
 
@@ -49,8 +59,9 @@ struct Reconstruct: ParsableCommand {
 
     func run() throws {
         let (model, _, data) = try RunDirectory.loadModelAndData(runDirectory, dataOptions)
-        try VAEPipeKit.registry.exporter(Reconstructions.id).write(
-            ExportRequest(model: model, inputs: data.evaluationSet.evenlySpaced(count), count: count), to: out)
+        var request = ExportRequest(model: model, inputs: data.evaluationSet.evenlySpaced(count), count: count)
+        request.nativeSize = tiles.nativeSize
+        try VAEPipeKit.registry.exporter(Reconstructions.id).write(request, to: out)
         print("wrote \(out)")
     }
 }
@@ -63,6 +74,7 @@ struct Traverse: ParsableCommand {
     var runDirectory: String
     @Option(help: "Images per strip.")
     var steps: Int = 9
+    @OptionGroup var tiles: TileSizeOptions
     @Option(help: ArgumentHelp("PNG file to write.", valueName: "file.png"))
     var out: String
 
@@ -71,9 +83,10 @@ struct Traverse: ParsableCommand {
     func run() throws {
         let registry = VAEPipeKit.registry
         let (model, ckpt) = try RunDirectory.loadModel(runDirectory, registry: registry)
-        let request = ExportRequest(model: model, steps: steps,
+        var request = ExportRequest(model: model, steps: steps,
                                     klPerDimension: ckpt.tensor(GalleryStats.klName)?.values,
                                     traversalBase: ckpt.tensor(GalleryStats.baseName)?.values)
+        request.nativeSize = tiles.nativeSize
         try registry.exporter(TraversalStrip.id).write(request, to: out)
         print("wrote \(out)")
     }

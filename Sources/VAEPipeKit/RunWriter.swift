@@ -72,14 +72,15 @@ final class RunWriter {
     /// The galleries as PNG files, traversals ordered and anchored by this epoch's `stats`;
     /// returned for TensorBoard and the report, so nothing is read back from disk.
     func writeGalleries(_ model: VAE, dataset: Dataset, stats: GalleryStats.Values, registry: PluginRegistry,
-                        seed: UInt64) throws -> [Gallery] {
+                        seed: UInt64, nativeSize: Bool) throws -> [Gallery] {
         guard writes else { return [] }
         // Evenly spaced, so a folder sorted by class shows every class, not just the first.
         let inputs = dataset.evaluationSet.evenlySpaced(2000)
         var written: [Gallery] = []
         for exporter in registry.exporters {
-            let request = ExportRequest(model: model, inputs: inputs, count: exporter.defaultCount, seed: seed,
+            var request = ExportRequest(model: model, inputs: inputs, count: exporter.defaultCount, seed: seed,
                                         klPerDimension: stats.kl, traversalBase: stats.base)
+            request.nativeSize = nativeSize
             let rendered = try exporter.write(request, to: directory.appendingPath(exporter.fileName))
             written.append(Gallery(id: exporter.id, summary: exporter.summary, fileName: exporter.fileName, rendered: rendered))
         }

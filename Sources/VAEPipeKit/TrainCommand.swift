@@ -64,6 +64,8 @@ struct Train: ParsableCommand {
     @Option(help: "text: a progress bar on a terminal, a line per epoch otherwise; json: one JSON object per line.")
     var logFormat: LogFormat = .text
 
+    @OptionGroup var tiles: TileSizeOptions
+
     /// Options `--resume` accepts beside itself; everything else comes from the run.
     static let resumeOptions: Set<String> = ["--resume", "--epochs", "--quiet", "--log-format"]
 
@@ -224,7 +226,8 @@ struct Train: ParsableCommand {
                 try run.saveCheckpoint(trainer, stats: stats)
                 try run.writeMetrics(trainer.state.reports)
                 try run.writeSkipped(dataset.skippedSoFar)
-                let galleries = try run.writeGalleries(model, dataset: dataset, stats: stats, registry: registry, seed: seed)
+                let galleries = try run.writeGalleries(model, dataset: dataset, stats: stats, registry: registry, seed: seed,
+                                                     nativeSize: tiles.nativeSize)
                 try run.logTensorBoard(report, learningRate: lr, galleries: galleries)
                 try run.writeReport(trainer.state.reports, settings: settings, galleries: galleries)
             } }

@@ -23,6 +23,8 @@ public struct ExportRequest {
     public var traversalBase: [Float]?
     /// Samples from the prior scaled by this (1: the prior itself).
     public var temperature: Float = 1
+    /// Tiles drawn one pixel per image pixel, instead of enlarged to a size a person can see.
+    public var nativeSize = false
     public init(model: VAE, inputs: ImageSet? = nil, count: Int = 64, steps: Int = 9, seed: UInt64 = 1,
                 klPerDimension: [Float]? = nil, traversalBase: [Float]? = nil) {
         self.model = model; self.inputs = inputs; self.count = count; self.steps = steps; self.seed = seed
