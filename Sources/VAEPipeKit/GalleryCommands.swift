@@ -9,6 +9,21 @@ struct TileSizeOptions: ParsableArguments {
     var nativeSize = false
 }
 
+/// Where a gallery command writes its picture, and at what size.
+struct PictureOutput: ParsableArguments {
+    @OptionGroup var tiles: TileSizeOptions
+    @Option(help: ArgumentHelp("PNG file to write.", valueName: "file.png"))
+    var out: String
+
+    /// Draws `exporter`'s gallery of `request` at the size asked for, and says where it went.
+    func write(_ exporter: String, _ request: ExportRequest) throws {
+        var request = request
+        request.nativeSize = tiles.nativeSize
+        try VAEPipeKit.registry.exporter(exporter).write(request, to: out)
+        print("wrote \(out)")
+    }
+}
+
 struct Sample: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Draw a grid of samples from a trained model (no data needed).")
 
@@ -20,9 +35,7 @@ struct Sample: ParsableCommand {
     var seed: UInt64 = 1
     @Option(help: "Scale of the latent draws: z ~ N(0, T^2 I); below 1 gives more typical samples.")
     var temperature: Float = 1
-    @OptionGroup var tiles: TileSizeOptions
-    @Option(help: ArgumentHelp("PNG file to write.", valueName: "file.png"))
-    var out: String
+    @OptionGroup var output: PictureOutput
 
     func validate() throws {
         if !(1...4096).contains(count) { throw ValidationError("--count must be between 1 and 4096.") }
@@ -30,13 +43,10 @@ struct Sample: ParsableCommand {
     }
 
     func run() throws {
-        let registry = VAEPipeKit.registry
-        let (model, _) = try RunDirectory.loadModel(runDirectory, registry: registry)
+        let (model, _) = try RunDirectory.loadModel(runDirectory, registry: VAEPipeKit.registry)
         var request = ExportRequest(model: model, count: count, seed: seed)
         request.temperature = temperature
-        request.nativeSize = tiles.nativeSize
-        try registry.exporter(SampleGrid.id).write(request, to: out)
-        print("wrote \(out)")
+        try output.write(SampleGrid.id, request)
     }
 }
 
@@ -48,9 +58,7 @@ struct Reconstruct: ParsableCommand {
     @OptionGroup var dataOptions: DataOptions
     @Option(help: "Number of images to reconstruct.")
     var count: Int = 16
-    @OptionGroup var tiles: TileSizeOptions
-    @Option(help: ArgumentHelp("PNG file to write.", valueName: "file.png"))
-    var out: String
+    @OptionGroup var output: PictureOutput
 
     func validate() throws {
         try dataOptions.validateLimit()
@@ -59,10 +67,7 @@ struct Reconstruct: ParsableCommand {
 
     func run() throws {
         let (model, _, data) = try RunDirectory.loadModelAndData(runDirectory, dataOptions)
-        var request = ExportRequest(model: model, inputs: data.evaluationSet.evenlySpaced(count), count: count)
-        request.nativeSize = tiles.nativeSize
-        try VAEPipeKit.registry.exporter(Reconstructions.id).write(request, to: out)
-        print("wrote \(out)")
+        try output.write(Reconstructions.id, ExportRequest(model: model, inputs: data.evaluationSet.evenlySpaced(count), count: count))
     }
 }
 
@@ -74,21 +79,34 @@ struct Traverse: ParsableCommand {
     var runDirectory: String
     @Option(help: "Images per strip.")
     var steps: Int = 9
-    @OptionGroup var tiles: TileSizeOptions
-    @Option(help: ArgumentHelp("PNG file to write.", valueName: "file.png"))
-    var out: String
+    @OptionGroup var output: PictureOutput
 
     func validate() throws { if !(2...64).contains(steps) { throw ValidationError("--steps must be between 2 and 64.") } }
 
     func run() throws {
-        let registry = VAEPipeKit.registry
-        let (model, ckpt) = try RunDirectory.loadModel(runDirectory, registry: registry)
-        var request = ExportRequest(model: model, steps: steps,
-                                    klPerDimension: ckpt.tensor(GalleryStats.klName)?.values,
-                                    traversalBase: ckpt.tensor(GalleryStats.baseName)?.values)
-        request.nativeSize = tiles.nativeSize
-        try registry.exporter(TraversalStrip.id).write(request, to: out)
-        print("wrote \(out)")
+        let (model, ckpt) = try RunDirectory.loadModel(runDirectory, registry: VAEPipeKit.registry)
+        try output.write(TraversalStrip.id, ExportRequest(model: model, steps: steps,
+                                                          klPerDimension: ckpt.tensor(GalleryStats.klName)?.values,
+                                                          traversalBase: ckpt.tensor(GalleryStats.baseName)?.values))
+    }
+}
+
+struct ManifoldCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "manifold",
+        abstract: "Draw what a 2-D latent decodes to over the whole prior: a square grid of decoder means (no data needed).")
+
+    @Option(name: .customLong("run"), help: ArgumentHelp("Run directory (or checkpoint file) written by `vaepipe train`.", valueName: "dir"))
+    var runDirectory: String
+    @Option(help: ArgumentHelp("Tiles per side of the grid.", valueName: "n"))
+    var count: Int = Manifold.defaultCount
+    @OptionGroup var output: PictureOutput
+
+    func validate() throws { if !(2...64).contains(count) { throw ValidationError("--count must be between 2 and 64.") } }
+
+    func run() throws {
+        let (model, _) = try RunDirectory.loadModel(runDirectory, registry: VAEPipeKit.registry)
+        try output.write(Manifold.id, ExportRequest(model: model, count: count))
     }
 }
 

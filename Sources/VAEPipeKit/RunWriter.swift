@@ -78,10 +78,13 @@ final class RunWriter {
         let inputs = dataset.evaluationSet.evenlySpaced(2000)
         var written: [Gallery] = []
         for exporter in registry.exporters {
+            let file = directory.appendingPath(exporter.fileName)
+            // Skipped quietly (the manifold of a 20-D latent), and an earlier run's picture with it.
+            if exporter.notApplicable(model.config) != nil { try? FileManager.default.removeItem(atPath: file); continue }
             var request = ExportRequest(model: model, inputs: inputs, count: exporter.defaultCount, seed: seed,
                                         klPerDimension: stats.kl, traversalBase: stats.base)
             request.nativeSize = nativeSize
-            let rendered = try exporter.write(request, to: directory.appendingPath(exporter.fileName))
+            let rendered = try exporter.write(request, to: file)
             written.append(Gallery(id: exporter.id, summary: exporter.summary, fileName: exporter.fileName, rendered: rendered))
         }
         return written

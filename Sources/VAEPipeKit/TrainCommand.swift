@@ -254,7 +254,7 @@ struct Train: ParsableCommand {
             console.info("skipped \(skipped) unreadable file(s) in all, listed in \(out.appendingPath("skipped.txt"))",
                          event: "skipped", ["skipped_files": skipped])
         }
-        console.info("wrote \(out): model.safetensors, run.json, metrics.jsonl, index.html, tb/, " + registry.exporters.map { $0.fileName }.joined(separator: ", "),
+        console.info("wrote \(out): model.safetensors, run.json, metrics.jsonl, index.html, tb/, " + registry.exporters.filter { $0.notApplicable(config) == nil }.map { $0.fileName }.joined(separator: ", "),
                      event: "done", ["run": out])
     }
 

@@ -108,6 +108,75 @@ final class ExporterTests: XCTestCase {
         XCTAssertNotEqual(try grid(seed: 3, temperature: 0.5), try grid(seed: 3, temperature: 1))
     }
 
+    /// The pixels of the tile at (row, column) of a grid of square `side`-pixel tiles with 2-pixel padding.
+    func tile(_ g: GridImage, row: Int, column: Int, side: Int) -> [UInt8] {
+        let x0 = 2 + column * (side + 2), y0 = 2 + row * (side + 2)
+        var out: [UInt8] = []
+        for y in y0..<(y0 + side) {
+            let start: Int = (y * g.width + x0) * g.channels
+            out += g.pixels[start..<(start + side * g.channels)]
+        }
+        return out
+    }
+
+    /// The decoder means of one code `z`, drawn as a tile of the (square) model's gallery.
+    func drawn(_ model: VAE, _ z: [Float]) -> [UInt8] {
+        let g = Grid.make(Evaluator.decodeMeans(model, latents: z), shape: model.config.shape, columns: 1, for: ExportRequest(model: model))
+        return tile(g, row: 0, column: 0, side: model.config.shape.width * Grid.legibleZoom(model.config.shape))
+    }
+
+    func testNormalQuantileMatchesKnownValuesAndInvertsTheCDF() {
+        XCTAssertEqual(NormalQuantile.of(0.5), 0, accuracy: 1e-15)
+        XCTAssertEqual(NormalQuantile.of(0.975), 1.959963984540054, accuracy: 1e-12)
+        XCTAssertEqual(NormalQuantile.of(0.125), -1.1503493803760079, accuracy: 1e-12)
+        XCTAssertEqual(NormalQuantile.of(1e-10), -6.361340902404056, accuracy: 1e-9)
+        XCTAssertEqual(NormalQuantile.of(1 - 1e-10), 6.361340902404056, accuracy: 1e-5)  // 1 - 1e-10 is not exact in Double
+        for p in [1e-300, 1e-6, 0.02, 0.02425, 0.3, 0.7, 0.97575, 0.999] {
+            XCTAssertEqual(0.5 * erfc(-NormalQuantile.of(p) / 2.0.squareRoot()), p, accuracy: 1e-12 * max(p, 1e-3), "\(p)")
+        }
+    }
+
+    /// Kingma and Welling's fig. 4: z = Φ⁻¹ of the cell midpoints of an n x n grid, z1 rightwards, z2 upwards.
+    func testManifoldCornersAreNormalQuantilesOfTheGridsCellMidpoints() {
+        let z = Manifold.latents(side: 4)
+        XCTAssertEqual(z.count, 2 * 16)
+        let q = Float(NormalQuantile.of(1.0 / 8))  // -1.1503
+        XCTAssertEqual(q, -1.1503494, accuracy: 1e-6)
+        func code(_ r: Int, _ c: Int) -> [Float] { Array(z[(2 * (r * 4 + c))..<(2 * (r * 4 + c) + 2)]) }
+        XCTAssertEqual(code(0, 0), [q, -q])   // top left: lowest z1, highest z2
+        XCTAssertEqual(code(0, 3), [-q, -q])
+        XCTAssertEqual(code(3, 0), [q, q])
+        XCTAssertEqual(code(3, 3), [-q, q])
+        XCTAssertEqual(code(1, 2)[0], Float(NormalQuantile.of(5.0 / 8)))
+        XCTAssertEqual(code(1, 2)[1], Float(NormalQuantile.of(5.0 / 8)))
+    }
+
+    func testManifoldIsASquareGridOfTheDecodedCodes() throws {
+        let model = makeModel(latent: 2)
+        let g = try Manifold.render(ExportRequest(model: model, count: 3))
+        let side = 4 * Grid.legibleZoom(model.config.shape)
+        XCTAssertEqual(g.width, 3 * side + 4 * 2); XCTAssertEqual(g.height, g.width)
+        let z = Manifold.latents(side: 3)
+        XCTAssertEqual(tile(g, row: 0, column: 0, side: side), drawn(model, Array(z[0..<2])))
+        XCTAssertEqual(tile(g, row: 2, column: 1, side: side), drawn(model, Array(z[14..<16])))
+    }
+
+    /// Not drawn for other latent sizes: the exporter says why, and writing it is an error saying so.
+    func testManifoldDoesNotApplyToOtherLatentSizes() throws {
+        let config = makeModel(latent: 3).config
+        XCTAssertEqual(Manifold.notApplicable(to: config), "it is drawn for a 2-D latent and this model's has 3 dimensions (train with --latent 2)")
+        XCTAssertNil(Manifold.notApplicable(to: makeModel(latent: 2).config))
+        XCTAssertNil(SampleGrid.notApplicable(to: config))
+        let plugin = try BuiltinPlugins.registry().exporter(Manifold.id)
+        XCTAssertNotNil(plugin.notApplicable(config))
+        let path = Fixtures.temporaryDirectory() + "/m.png"
+        XCTAssertThrowsError(try plugin.write(ExportRequest(model: makeModel(latent: 3)), to: path)) { error in
+            XCTAssertTrue("\(error)".hasPrefix("the manifold gallery does not apply to this model: it is drawn for a 2-D latent"), "\(error)")
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: path))
+        XCTAssertThrowsError(try Manifold.render(ExportRequest(model: makeModel(latent: 3))))
+    }
+
     func testExportWritesAPNGThatDecodesToTheGrid() throws {
         let model = makeModel()
         let path = Fixtures.temporaryDirectory() + "/s.png"

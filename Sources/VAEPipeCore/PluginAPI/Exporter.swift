@@ -41,4 +41,18 @@ public protocol Exporter {
     /// How many tiles to draw when the user does not say (ignored where the model decides).
     static var defaultCount: Int { get }
     static func render(_ request: ExportRequest) throws -> GridImage
+    /// Why this gallery cannot be drawn for a model (the manifold needs a 2-D latent), or nil
+    /// when it can. `vaepipe train` skips such a gallery quietly; a gallery command says why.
+    static func notApplicable(to config: ModelConfig) -> String?
+}
+
+extension Exporter {
+    public static func notApplicable(to config: ModelConfig) -> String? { nil }
+}
+
+extension VAEPipeError {
+    /// A gallery asked of a model it cannot be drawn for, and why.
+    public static func notApplicable(_ gallery: String, _ why: String) -> VAEPipeError {
+        .invalidOption("the \(gallery) gallery does not apply to this model: \(why)")
+    }
 }

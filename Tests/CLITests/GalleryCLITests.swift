@@ -1,0 +1,52 @@
+import Foundation
+import VAEPipeTestSupport
+import XCTest
+
+/// The galleries of issue 10 through the binary: written by `train` where they apply, drawn
+/// again by their commands, and refused with the reason where they do not.
+final class GalleryCLITests: CLITestCase {
+    static let data = Fixtures.idxDirectory(train: 64, test: 16, side: 8)
+    nonisolated(unsafe) static var runs: [Int: String] = [:]
+
+    /// One short run per latent size, shared by the tests here.
+    func run(latent: Int) throws -> String {
+        if let dir = Self.runs[latent] { return dir }
+        let dir = Fixtures.temporaryDirectory() + "/z\(latent)"
+        let r = try run(["train", "--data", Self.data, "--epochs", "1", "--batch", "16", "--latent", "\(latent)",
+                         "--hidden", "16", "--out", dir])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        Self.runs[latent] = dir
+        return dir
+    }
+
+    func testManifoldIsWrittenForA2DLatentAndRefusedOtherwise() throws {
+        let z2 = try run(latent: 2), z3 = try run(latent: 3)
+        // 15 x 15 tiles of 8 px enlarged 8x.
+        XCTAssertEqual(try pngSize(z2 + "/manifold.png").0, 15 * 64 + 16 * 2)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: z3 + "/manifold.png"))
+        XCTAssertTrue(try String(contentsOfFile: z2 + "/index.html", encoding: .utf8).contains("alt=\"manifold\""))
+        XCTAssertFalse(try String(contentsOfFile: z3 + "/index.html", encoding: .utf8).contains("alt=\"manifold\""))
+
+        let out = Fixtures.temporaryDirectory()
+        let m = try run(["manifold", "--run", z2, "--count", "4", "--native-size", "--out", out + "/m.png"])
+        XCTAssertEqual(m.status, 0, m.stderr)
+        XCTAssertEqual(try pngSize(out + "/m.png").0, 4 * 8 + 5 * 2)
+        let refused = try run(["manifold", "--run", z3, "--out", out + "/m3.png"])
+        XCTAssertNotEqual(refused.status, 0)
+        XCTAssertTrue(refused.stderr.contains("the manifold gallery does not apply to this model: it is drawn for a 2-D latent and this model's has 3 dimensions"),
+                      refused.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out + "/m3.png"))
+    }
+
+    /// A directory that held a 2-D run and is reused for another latent size loses the old manifold.
+    func testAStaleManifoldIsRemovedWhenTheNewRunHasNone() throws {
+        let dir = Fixtures.temporaryDirectory() + "/run"
+        for latent in [2, 3] {
+            let r = try run(["train", "--data", Self.data, "--epochs", "1", "--batch", "16", "--latent", "\(latent)",
+                             "--hidden", "16", "--out", dir])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            XCTAssertEqual(FileManager.default.fileExists(atPath: dir + "/manifold.png"), latent == 2)
+            XCTAssertEqual(r.stdout.contains("manifold.png"), latent == 2, r.stdout)
+        }
+    }
+}
