@@ -16,6 +16,7 @@ public enum BuiltinPlugins {
         r.register(exporter: Reconstructions.self)
         r.register(exporter: SampleGrid.self)
         r.register(exporter: TraversalStrip.self)
+        r.register(exporter: Interpolations.self)
         r.register(exporter: Manifold.self)
         return r
     }

@@ -91,6 +91,31 @@ struct Traverse: ParsableCommand {
     }
 }
 
+struct Interpolate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Draw rows between pairs of held-out images: one image, the decoded straight line between their posterior means, the other.")
+
+    @Option(name: .customLong("run"), help: ArgumentHelp("Run directory (or checkpoint file) written by `vaepipe train`.", valueName: "dir"))
+    var runDirectory: String
+    @OptionGroup var dataOptions: DataOptions
+    @Option(help: "Rows: pairs of images (from the test split, or all the data when there is none).")
+    var count: Int = Interpolations.defaultCount
+    @Option(help: "Decoded images per row, both ends included.")
+    var steps: Int = 9
+    @OptionGroup var output: PictureOutput
+
+    func validate() throws {
+        try dataOptions.validateLimit()
+        if !(1...256).contains(count) { throw ValidationError("--count must be between 1 and 256.") }
+        if !(2...64).contains(steps) { throw ValidationError("--steps must be between 2 and 64.") }
+    }
+
+    func run() throws {
+        let (model, _, data) = try RunDirectory.loadModelAndData(runDirectory, dataOptions)
+        try output.write(Interpolations.id, ExportRequest(model: model, inputs: data.evaluationSet, count: count, steps: steps))
+    }
+}
+
 struct ManifoldCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "manifold",

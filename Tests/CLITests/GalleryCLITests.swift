@@ -38,6 +38,21 @@ final class GalleryCLITests: CLITestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: out + "/m3.png"))
     }
 
+    func testInterpolationsAreWrittenByTrainAndByInterpolate() throws {
+        let z3 = try run(latent: 3)
+        // 16 test images: 8 pairs; a row is input, 9 decoded images, input, of 8 px tiles enlarged 8x.
+        let (w, h) = try pngSize(z3 + "/interpolations.png")
+        XCTAssertEqual(w, 11 * 64 + 12 * 2); XCTAssertEqual(h, 8 * 64 + 9 * 2)
+        let out = Fixtures.temporaryDirectory() + "/i.png"
+        let r = try run(["interpolate", "--run", z3, "--data", Self.data, "--count", "2", "--steps", "3", "--native-size", "--out", out])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let (nw, nh) = try pngSize(out)
+        XCTAssertEqual(nw, 5 * 8 + 6 * 2); XCTAssertEqual(nh, 2 * 8 + 3 * 2)
+        let missing = try run(["interpolate", "--run", z3, "--out", out])
+        XCTAssertNotEqual(missing.status, 0)
+        XCTAssertTrue(missing.stderr.contains("--data"), missing.stderr)
+    }
+
     /// A directory that held a 2-D run and is reused for another latent size loses the old manifold.
     func testAStaleManifoldIsRemovedWhenTheNewRunHasNone() throws {
         let dir = Fixtures.temporaryDirectory() + "/run"

@@ -119,6 +119,12 @@ final class ExporterTests: XCTestCase {
         return out
     }
 
+    /// Tiles are thousands of bytes: on a mismatch, say which tile rather than print them.
+    func assertSame(_ a: [UInt8], _ b: [UInt8], _ what: String, file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertTrue(a == b, "\(what) differs (\(zip(a, b).filter { $0 != $1 }.count) of \(a.count) bytes, sizes \(a.count) and \(b.count))",
+                      file: file, line: line)
+    }
+
     /// The decoder means of one code `z`, drawn as a tile of the (square) model's gallery.
     func drawn(_ model: VAE, _ z: [Float]) -> [UInt8] {
         let g = Grid.make(Evaluator.decodeMeans(model, latents: z), shape: model.config.shape, columns: 1, for: ExportRequest(model: model))
@@ -157,8 +163,8 @@ final class ExporterTests: XCTestCase {
         let side = 4 * Grid.legibleZoom(model.config.shape)
         XCTAssertEqual(g.width, 3 * side + 4 * 2); XCTAssertEqual(g.height, g.width)
         let z = Manifold.latents(side: 3)
-        XCTAssertEqual(tile(g, row: 0, column: 0, side: side), drawn(model, Array(z[0..<2])))
-        XCTAssertEqual(tile(g, row: 2, column: 1, side: side), drawn(model, Array(z[14..<16])))
+        assertSame(tile(g, row: 0, column: 0, side: side), drawn(model, Array(z[0..<2])), "the top-left tile")
+        assertSame(tile(g, row: 2, column: 1, side: side), drawn(model, Array(z[14..<16])), "tile (2, 1)")
     }
 
     /// Not drawn for other latent sizes: the exporter says why, and writing it is an error saying so.
@@ -175,6 +181,45 @@ final class ExporterTests: XCTestCase {
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: path))
         XCTAssertThrowsError(try Manifold.render(ExportRequest(model: makeModel(latent: 3))))
+    }
+
+    /// The line's ends are the two posterior means exactly; the middle of an odd line is their average.
+    func testInterpolationLatentsRunStraightFromOneMeanToTheOther() {
+        let means: [Float] = [1, -2, 0.3,   5, 5, 5,    // the a's of two pairs (k = 3)
+                              -1, 4, 0.7,   5, 5, 5]    // their b's
+        let z = Interpolations.latents(between: means, latent: 3, steps: 5)
+        XCTAssertEqual(z.count, 2 * 5 * 3)
+        XCTAssertEqual(Array(z[0..<3]), [1, -2, 0.3])
+        XCTAssertEqual(Array(z[12..<15]), [-1, 4, 0.7])
+        XCTAssertEqual(z[6], 0); XCTAssertEqual(z[7], 1); XCTAssertEqual(z[8], 0.5, accuracy: 1e-6)
+        XCTAssertEqual(Array(z[15..<30]), [Float](repeating: 5, count: 15))  // a pair of one point stays put
+    }
+
+    /// Each row: input a | decoded means from a's posterior mean to b's | input b, with b from the far half.
+    func testInterpolationRowsStartAndEndAtTheInputsAndTheirDecodedMeans() throws {
+        let model = makeModel()
+        let inputs = ImageSet(shape: model.config.shape, pixels: (0..<(10 * 48)).map { UInt8(($0 * 7) % 256) })
+        let g = try Interpolations.render(ExportRequest(model: model, inputs: inputs, count: 2, steps: 4))
+        let side = 4 * Grid.legibleZoom(model.config.shape)
+        XCTAssertEqual(g.width, 6 * side + 7 * 2); XCTAssertEqual(g.height, 2 * side + 3 * 2)
+        // Two pairs of 10 inputs: evenly spaced picks 0, 2, 5, 7; rows (0, 5) and (2, 7).
+        let picked = inputs.evenlySpaced(4)
+        let means = try Evaluator.posteriorMeans(model, on: picked, count: 4)
+        let k = model.latent
+        for (row, (a, b)) in [(0, 2), (1, 3)].enumerated() {
+            assertSame(tile(g, row: row, column: 0, side: side), try drawnInput(picked, a, model: model), "row \(row)'s input a")
+            assertSame(tile(g, row: row, column: 5, side: side), try drawnInput(picked, b, model: model), "row \(row)'s input b")
+            assertSame(tile(g, row: row, column: 1, side: side), drawn(model, Array(means[(a * k)..<((a + 1) * k)])), "row \(row)'s first decoded tile")
+            assertSame(tile(g, row: row, column: 4, side: side), drawn(model, Array(means[(b * k)..<((b + 1) * k)])), "row \(row)'s last decoded tile")
+        }
+        XCTAssertTrue(tile(g, row: 0, column: 1, side: side) != tile(g, row: 0, column: 4, side: side), "the line's ends look alike")
+        XCTAssertThrowsError(try Interpolations.render(ExportRequest(model: model, inputs: inputs.evenlySpaced(1))))
+    }
+
+    /// Input `i` of `set` as a grid draws it: exactly its 8-bit pixels, enlarged.
+    func drawnInput(_ set: ImageSet, _ i: Int, model: VAE) throws -> [UInt8] {
+        let g = Grid.make(try set.pixels(i).map { Float($0) / 255 }, shape: set.shape, columns: 1, for: ExportRequest(model: model))
+        return tile(g, row: 0, column: 0, side: set.shape.width * Grid.legibleZoom(set.shape))
     }
 
     func testExportWritesAPNGThatDecodesToTheGrid() throws {

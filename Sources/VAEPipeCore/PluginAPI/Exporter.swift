@@ -32,6 +32,19 @@ public struct ExportRequest {
     }
 }
 
+extension ExportRequest {
+    /// The inputs of a gallery drawn from data, checked: at least `minimum` images, of the model's shape.
+    public func inputs(for gallery: String, atLeast minimum: Int = 1) throws -> ImageSet {
+        guard let inputs, inputs.count >= minimum else {
+            throw VAEPipeError.invalidOption("\(gallery) need \(minimum == 1 ? "input images" : "at least \(minimum) input images") (--data)")
+        }
+        guard inputs.shape == model.config.shape else {
+            throw VAEPipeError.invalidOption("the data's images are \(inputs.shape) but the model was trained on \(model.config.shape)")
+        }
+        return inputs
+    }
+}
+
 /// Draws one gallery. `render` is pure (testable without files); writing is separate.
 public protocol Exporter {
     static var id: String { get }
