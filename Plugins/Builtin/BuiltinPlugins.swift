@@ -18,6 +18,7 @@ public enum BuiltinPlugins {
         r.register(exporter: TraversalStrip.self)
         r.register(exporter: Interpolations.self)
         r.register(exporter: Manifold.self)
+        r.register(exporter: LatentMap.self)
         return r
     }
 }

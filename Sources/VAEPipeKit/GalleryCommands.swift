@@ -2,28 +2,6 @@ import ArgumentParser
 import Foundation
 import VAEPipeBuiltinPlugins
 
-/// How galleries draw small images; `train` and the gallery commands share it.
-struct TileSizeOptions: ParsableArguments {
-    @Flag(name: .customLong("native-size"),
-          help: "Draw images at their own size, one pixel per pixel (default: small images are enlarged, nearest-neighbour, to at least 64 pixels a side).")
-    var nativeSize = false
-}
-
-/// Where a gallery command writes its picture, and at what size.
-struct PictureOutput: ParsableArguments {
-    @OptionGroup var tiles: TileSizeOptions
-    @Option(help: ArgumentHelp("PNG file to write.", valueName: "file.png"))
-    var out: String
-
-    /// Draws `exporter`'s gallery of `request` at the size asked for, and says where it went.
-    func write(_ exporter: String, _ request: ExportRequest) throws {
-        var request = request
-        request.nativeSize = tiles.nativeSize
-        try VAEPipeKit.registry.exporter(exporter).write(request, to: out)
-        print("wrote \(out)")
-    }
-}
-
 struct Sample: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Draw a grid of samples from a trained model (no data needed).")
 
@@ -53,20 +31,17 @@ struct Sample: ParsableCommand {
 struct Reconstruct: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Draw inputs above the model's reconstructions of them.")
 
-    @Option(name: .customLong("run"), help: ArgumentHelp("Run directory (or checkpoint file) written by `vaepipe train`.", valueName: "dir"))
-    var runDirectory: String
-    @OptionGroup var dataOptions: DataOptions
+    @OptionGroup var source: RunAndData
     @Option(help: "Number of images to reconstruct.")
     var count: Int = 16
     @OptionGroup var output: PictureOutput
 
     func validate() throws {
-        try dataOptions.validateLimit()
         if !(1...1024).contains(count) { throw ValidationError("--count must be between 1 and 1024.") }
     }
 
     func run() throws {
-        let (model, _, data) = try RunDirectory.loadModelAndData(runDirectory, dataOptions)
+        let (model, data) = try source.load()
         try output.write(Reconstructions.id, ExportRequest(model: model, inputs: data.evaluationSet.evenlySpaced(count), count: count))
     }
 }
@@ -88,50 +63,6 @@ struct Traverse: ParsableCommand {
         try output.write(TraversalStrip.id, ExportRequest(model: model, steps: steps,
                                                           klPerDimension: ckpt.tensor(GalleryStats.klName)?.values,
                                                           traversalBase: ckpt.tensor(GalleryStats.baseName)?.values))
-    }
-}
-
-struct Interpolate: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Draw rows between pairs of held-out images: one image, the decoded straight line between their posterior means, the other.")
-
-    @Option(name: .customLong("run"), help: ArgumentHelp("Run directory (or checkpoint file) written by `vaepipe train`.", valueName: "dir"))
-    var runDirectory: String
-    @OptionGroup var dataOptions: DataOptions
-    @Option(help: "Rows: pairs of images (from the test split, or all the data when there is none).")
-    var count: Int = Interpolations.defaultCount
-    @Option(help: "Decoded images per row, both ends included.")
-    var steps: Int = 9
-    @OptionGroup var output: PictureOutput
-
-    func validate() throws {
-        try dataOptions.validateLimit()
-        if !(1...256).contains(count) { throw ValidationError("--count must be between 1 and 256.") }
-        if !(2...64).contains(steps) { throw ValidationError("--steps must be between 2 and 64.") }
-    }
-
-    func run() throws {
-        let (model, _, data) = try RunDirectory.loadModelAndData(runDirectory, dataOptions)
-        try output.write(Interpolations.id, ExportRequest(model: model, inputs: data.evaluationSet, count: count, steps: steps))
-    }
-}
-
-struct ManifoldCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "manifold",
-        abstract: "Draw what a 2-D latent decodes to over the whole prior: a square grid of decoder means (no data needed).")
-
-    @Option(name: .customLong("run"), help: ArgumentHelp("Run directory (or checkpoint file) written by `vaepipe train`.", valueName: "dir"))
-    var runDirectory: String
-    @Option(help: ArgumentHelp("Tiles per side of the grid.", valueName: "n"))
-    var count: Int = Manifold.defaultCount
-    @OptionGroup var output: PictureOutput
-
-    func validate() throws { if !(2...64).contains(count) { throw ValidationError("--count must be between 2 and 64.") } }
-
-    func run() throws {
-        let (model, _) = try RunDirectory.loadModel(runDirectory, registry: VAEPipeKit.registry)
-        try output.write(Manifold.id, ExportRequest(model: model, count: count))
     }
 }
 

@@ -84,6 +84,7 @@ final class RunWriter {
             var request = ExportRequest(model: model, inputs: inputs, count: exporter.defaultCount, seed: seed,
                                         klPerDimension: stats.kl, traversalBase: stats.base)
             request.nativeSize = nativeSize
+            request.classNames = dataset.classNames
             let rendered = try exporter.write(request, to: file)
             written.append(Gallery(id: exporter.id, summary: exporter.summary, fileName: exporter.fileName, rendered: rendered))
         }

@@ -14,7 +14,7 @@ struct VAEPipe: ParsableCommand {
             `vaepipe plugins` lists what is loaded and from where.
             """,
         version: VAEPipeVersion.current,
-        subcommands: [Train.self, Sample.self, Reconstruct.self, Traverse.self, Interpolate.self, ManifoldCommand.self, Evaluate.self, Encode.self, Inspect.self, Plugins.self, Doctor.self])
+        subcommands: [Train.self, Sample.self, Reconstruct.self, Traverse.self, Interpolate.self, LatentMapCommand.self, ManifoldCommand.self, Evaluate.self, Encode.self, Inspect.self, Plugins.self, Doctor.self])
 }
 
 extension String {

@@ -5,7 +5,13 @@ import XCTest
 /// The galleries of issue 10 through the binary: written by `train` where they apply, drawn
 /// again by their commands, and refused with the reason where they do not.
 final class GalleryCLITests: CLITestCase {
-    static let data = Fixtures.idxDirectory(train: 64, test: 16, side: 8)
+    /// The test split labelled too (classes 0 to 3), for the latent map's legend.
+    static let data: String = {
+        let dir = Fixtures.idxDirectory(train: 64, test: 16, side: 8)
+        FileManager.default.createFile(atPath: dir + "/t10k-labels-idx1-ubyte",
+                                       contents: Data(Fixtures.idx(dimensions: [16], data: (0..<16).map { UInt8($0 % 4) })))
+        return dir
+    }()
     nonisolated(unsafe) static var runs: [Int: String] = [:]
 
     /// One short run per latent size, shared by the tests here.
@@ -51,6 +57,24 @@ final class GalleryCLITests: CLITestCase {
         let missing = try run(["interpolate", "--run", z3, "--out", out])
         XCTAssertNotEqual(missing.status, 0)
         XCTAssertTrue(missing.stderr.contains("--data"), missing.stderr)
+    }
+
+    /// Drawn by train for every latent of 2 dimensions or more, with a legend for the labelled test split;
+    /// three title lines when a PCA projection needs saying so.
+    func testLatentMapIsWrittenByTrainAndByLatentMap() throws {
+        let z2 = try run(latent: 2), z3 = try run(latent: 3)
+        let legend = 84 + 440 + 210, plain = 84 + 440 + 24
+        XCTAssertEqual(try pngSize(z2 + "/latent-map.png").0, legend)
+        XCTAssertEqual(try pngSize(z2 + "/latent-map.png").1, 16 + 2 * 20 + 440 + 40)
+        XCTAssertEqual(try pngSize(z3 + "/latent-map.png").1, 16 + 3 * 20 + 440 + 40)
+        let out = Fixtures.temporaryDirectory() + "/map.png"
+        // The labelled test split gets a legend; a file of images alone has no labels: one colour, no legend.
+        let r = try run(["latent-map", "--run", z3, "--data", Self.data, "--count", "10", "--out", out])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(try pngSize(out).0, legend)
+        let unlabelled = try run(["latent-map", "--run", z3, "--data", Self.data + "/t10k-images-idx3-ubyte", "--out", out])
+        XCTAssertEqual(unlabelled.status, 0, unlabelled.stderr)
+        XCTAssertEqual(try pngSize(out).0, plain)
     }
 
     /// A directory that held a 2-D run and is reused for another latent size loses the old manifold.

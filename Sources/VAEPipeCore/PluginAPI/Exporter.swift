@@ -25,6 +25,8 @@ public struct ExportRequest {
     public var temperature: Float = 1
     /// Tiles drawn one pixel per image pixel, instead of enlarged to a size a person can see.
     public var nativeSize = false
+    /// The dataset's class names, by label (empty: labels are shown as numbers).
+    public var classNames: [String] = []
     public init(model: VAE, inputs: ImageSet? = nil, count: Int = 64, steps: Int = 9, seed: UInt64 = 1,
                 klPerDimension: [Float]? = nil, traversalBase: [Float]? = nil) {
         self.model = model; self.inputs = inputs; self.count = count; self.steps = steps; self.seed = seed

@@ -38,11 +38,11 @@ struct LossChart {
         """
         for t in ys.ticks {
             s += "<line class=\"grid\" x1=\"\(f(Self.left))\" x2=\"\(f(Self.width - Self.right))\" y1=\"\(f(py(t)))\" y2=\"\(f(py(t)))\"/>\n"
-            s += "<text class=\"tick\" x=\"\(f(Self.left - 6))\" y=\"\(f(py(t) + 4))\" text-anchor=\"end\">\(Self.label(t, step: ys.step))</text>\n"
+            s += "<text class=\"tick\" x=\"\(f(Self.left - 6))\" y=\"\(f(py(t) + 4))\" text-anchor=\"end\">\(AxisTicks.label(t, step: ys.step))</text>\n"
         }
         for t in xs.ticks {
             s += "<line class=\"axis\" x1=\"\(f(px(t)))\" x2=\"\(f(px(t)))\" y1=\"\(f(bottomY))\" y2=\"\(f(bottomY + 5))\"/>\n"
-            s += "<text class=\"tick\" x=\"\(f(px(t)))\" y=\"\(f(bottomY + 20))\" text-anchor=\"middle\">\(Self.label(t, step: xs.step))</text>\n"
+            s += "<text class=\"tick\" x=\"\(f(px(t)))\" y=\"\(f(bottomY + 20))\" text-anchor=\"middle\">\(AxisTicks.label(t, step: xs.step))</text>\n"
         }
         s += "<line class=\"axis\" x1=\"\(f(Self.left))\" x2=\"\(f(Self.width - Self.right))\" y1=\"\(f(bottomY))\" y2=\"\(f(bottomY))\"/>\n"
         s += "<line class=\"axis\" x1=\"\(f(Self.left))\" x2=\"\(f(Self.left))\" y1=\"\(f(Self.top))\" y2=\"\(f(bottomY))\"/>\n"
@@ -55,7 +55,7 @@ struct LossChart {
             if line.points.count <= Self.maxDots {
                 for p in line.points {
                     s += "<circle cx=\"\(f(px(p.x)))\" cy=\"\(f(py(p.y)))\" r=\"3\" fill=\"\(line.color)\">"
-                    s += "<title>\(Markup.escape(line.name)), epoch \(Int(p.x)): \(Self.label(p.y, step: ys.step / 100))</title></circle>\n"
+                    s += "<title>\(Markup.escape(line.name)), epoch \(Int(p.x)): \(AxisTicks.label(p.y, step: ys.step / 100))</title></circle>\n"
                 }
             }
         }
@@ -66,7 +66,7 @@ struct LossChart {
     static func xTicks(_ xs: [Double]) -> (ticks: [Double], step: Double, domain: ClosedRange<Double>) {
         guard let lo = xs.min(), let hi = xs.max() else { return ([], 1, 0...1) }
         if lo == hi { return ([lo], 1, (lo - 0.5)...(hi + 0.5)) }
-        let step = max(1, niceStep((hi - lo) / 6))
+        let step = max(1, AxisTicks.step((hi - lo) / 6))
         let first = (lo / step).rounded(.up) * step
         let ticks = stride(from: first, through: hi + 1e-9, by: step).map { $0 }
         return (ticks, step, lo...hi)
@@ -80,23 +80,10 @@ struct LossChart {
             let pad = lo == 0 ? 1 : abs(lo) * 0.05
             lo -= pad; hi += pad
         }
-        let step = niceStep((hi - lo) / 4)
+        let step = AxisTicks.step((hi - lo) / 4)
         let first = (lo / step).rounded(.down) * step, last = (hi / step).rounded(.up) * step
         let count = Int(((last - first) / step).rounded())
         return ((0...count).map { first + Double($0) * step }, step, first...last)
-    }
-
-    static func niceStep(_ raw: Double) -> Double {
-        let power = pow(10, (log10(raw)).rounded(.down))
-        let fraction = raw / power
-        return (fraction <= 1 ? 1 : fraction <= 2 ? 2 : fraction <= 5 ? 5 : 10) * power
-    }
-
-    /// As many decimals as the tick step needs, and no "-0".
-    static func label(_ value: Double, step: Double) -> String {
-        let decimals = max(0, min(6, Int((-log10(step)).rounded(.up))))
-        let text = String(format: "%.\(decimals)f", value)
-        return Double(text) == 0 ? String(format: "%.\(decimals)f", 0.0) : text
     }
 }
 
