@@ -16,7 +16,7 @@ struct ScatterPlot {
     /// Decides the order points are drawn in, so no class always lies on top.
     var seed: UInt64 = 1
 
-    static let plot = 440, left = 84, bottom = 40, legendWidth = 210
+    static let plot = 440, left = 84, bottom = 40
     static let text = 2, line = 20, radius = 2.5
     static let ink = RGB(0x1F2328), muted = RGB(0x656D76), grid = RGB(0xEEF0F2), axis = RGB(0xC4C9CF)
     static let maxNameLength = 14
@@ -32,7 +32,12 @@ struct ScatterPlot {
     /// The classes in the legend, in order.
     var classes: [Int] { labels.map { Array(Set($0)).sorted() } ?? [] }
 
-    var width: Int { Self.left + Self.plot + (classes.isEmpty ? 24 : Self.legendWidth) }
+    /// The plot, the legend as wide as its longest name, and room for the longest title line.
+    var width: Int {
+        let names = classes.map { BitmapFont.width(of: name($0), scale: Self.text) }.max().map { 16 + 22 + $0 } ?? 0
+        let title = title.map { BitmapFont.width(of: $0, scale: Self.text) }.max() ?? 0
+        return max(Self.left + Self.plot + names, Self.left + title) + 16
+    }
     var height: Int { top + Self.plot + Self.bottom }
     /// Room for the title lines above the plot.
     var top: Int { 16 + title.count * Self.line }

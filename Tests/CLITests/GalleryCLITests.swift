@@ -63,7 +63,8 @@ final class GalleryCLITests: CLITestCase {
     /// three title lines when a PCA projection needs saying so.
     func testLatentMapIsWrittenByTrainAndByLatentMap() throws {
         let z2 = try run(latent: 2), z3 = try run(latent: 3)
-        let legend = 84 + 440 + 210, plain = 84 + 440 + 24
+        // The plot, then a legend of a swatch and a one-digit label, or nothing.
+        let legend = 84 + 440 + 16 + 22 + 10 + 16, plain = 84 + 440 + 16
         XCTAssertEqual(try pngSize(z2 + "/latent-map.png").0, legend)
         XCTAssertEqual(try pngSize(z2 + "/latent-map.png").1, 16 + 2 * 20 + 440 + 40)
         XCTAssertEqual(try pngSize(z3 + "/latent-map.png").1, 16 + 3 * 20 + 440 + 40)

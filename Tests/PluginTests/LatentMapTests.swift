@@ -64,7 +64,8 @@ final class LatentMapTests: XCTestCase {
     func testScatterPutsEachPointWhereItsCoordinatesSayInItsClassColour() {
         let plot = ScatterPlot(points: [0, 0, 1, 1, -1, 0.5], labels: [0, 1, 7], names: ["zero", "one"], title: ["A", "B"])
         let g = plot.draw()
-        XCTAssertEqual(g.width, ScatterPlot.left + ScatterPlot.plot + ScatterPlot.legendWidth)
+        // The legend as wide as "zero": a 14-pixel swatch, a gap, 4 characters of the font twice its size.
+        XCTAssertEqual(g.width, ScatterPlot.left + ScatterPlot.plot + 16 + 22 + (4 * 6 - 1) * 2 + 16)
         XCTAssertEqual(g.height, plot.top + ScatterPlot.plot + ScatterPlot.bottom)
         XCTAssertEqual(plot.top, 16 + 2 * ScatterPlot.line)
         XCTAssertEqual(g.channels, 3)
@@ -95,7 +96,7 @@ final class LatentMapTests: XCTestCase {
         let points = (0..<50).flatMap { i in [Double(i % 7), Double(i % 5)] }
         let plot = ScatterPlot(points: points, labels: nil)
         let g = plot.draw()
-        XCTAssertEqual(g.width, ScatterPlot.left + ScatterPlot.plot + 24)
+        XCTAssertEqual(g.width, ScatterPlot.left + ScatterPlot.plot + 16)
         var colours = Set<[UInt8]>()
         for i in 0..<50 {
             let at = plot.position(points[2 * i], points[2 * i + 1])
@@ -111,7 +112,10 @@ final class LatentMapTests: XCTestCase {
         XCTAssertEqual(plot.name(0), "a name far too")
         XCTAssertEqual(plot.name(29), "29")
         XCTAssertEqual(plot.classes.count, 30)
-        _ = plot.draw()  // 22 rows: 21 classes and "+9 MORE"
+        XCTAssertEqual(plot.draw().width, ScatterPlot.left + ScatterPlot.plot + 16 + 22 + (14 * 6 - 1) * 2 + 16)
+        // A title longer than the plot and legend widens the picture to hold it.
+        let titled = ScatterPlot(points: [0, 0], labels: nil, title: [String(repeating: "W", count: 50)])
+        XCTAssertEqual(titled.width, ScatterPlot.left + (50 * 6 - 1) * 2 + 16)
     }
 
     /// A 2-D latent is drawn as it is; a larger one through PCA, which the title says.
