@@ -138,11 +138,11 @@ final class RunWriter {
 
     /// RUN_DIR/index.html: the whole run on one self-contained page.
     func writeReport(_ reports: [EpochReport], settings: [(name: String, value: String)],
-                     galleries: [Gallery]) throws {
+                     galleries: [Gallery], stats: GalleryStats.Values) throws {
         guard writes else { return }
         let report = RunReport(title: "vaepipe run: \((directory as NSString).lastPathComponent)", settings: settings,
                                epochs: reports,
-                               galleries: galleries.compactMap(reportGallery))
+                               galleries: galleries.compactMap(reportGallery), klPerDimension: stats.kl.map(Double.init))
         try report.write(to: directory.appendingPath("index.html"))
     }
 }

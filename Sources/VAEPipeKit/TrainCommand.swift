@@ -229,7 +229,7 @@ struct Train: ParsableCommand {
                 let galleries = try run.writeGalleries(model, dataset: dataset, stats: stats, registry: registry, seed: seed,
                                                      nativeSize: tiles.nativeSize)
                 try run.logTensorBoard(report, learningRate: lr, galleries: galleries)
-                try run.writeReport(trainer.state.reports, settings: settings, galleries: galleries)
+                try run.writeReport(trainer.state.reports, settings: settings, galleries: galleries, stats: stats)
             } }
             // Between epochs too, every rank stops if any was signalled.
             if try trainer.agree(StopSignal.pending != 0) { interrupted = true; break }
