@@ -17,6 +17,9 @@ public enum BuiltinPlugins {
         r.register(exporter: Reconstructions.self)
         r.register(exporter: SampleGrid.self)
         r.register(exporter: TraversalStrip.self)
+        r.register(exporter: Interpolations.self)
+        r.register(exporter: Manifold.self)
+        r.register(exporter: LatentMap.self)
         return r
     }
 }

@@ -31,8 +31,13 @@ extension Exporter {
 extension ExporterPlugin {
     /// Writes the gallery at `path`, atomically. Returns the picture and its PNG when the exporter
     /// draws one (for TensorBoard and the report); a loaded exporter writes its own format.
+    /// A model the gallery does not apply to is an error saying why (callers that would rather
+    /// skip it ask `notApplicable` first).
     @discardableResult
     public func write(_ request: ExportRequest, to path: String) throws -> RenderedGallery? {
+        if let why = notApplicable(request.model.config) {
+            throw VAEPipeError.notApplicable(id, why)
+        }
         switch output {
         case .picture(let render):
             let rendered = try RenderedGallery(render(request))

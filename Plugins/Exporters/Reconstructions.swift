@@ -9,14 +9,8 @@ public enum Reconstructions: Exporter {
     public static let defaultCount = 16
 
     public static func render(_ request: ExportRequest) throws -> GridImage {
-        guard let all = request.inputs, all.count > 0 else {
-            throw VAEPipeError.invalidOption("reconstructions need input images (--data)")
-        }
         let model = request.model, d = model.inputSize
-        let inputs = all.evenlySpaced(request.count)
-        guard inputs.shape == model.config.shape else {
-            throw VAEPipeError.invalidOption("the data's images are \(inputs.shape) but the model was trained on \(model.config.shape)")
-        }
+        let inputs = try request.inputs(for: "reconstructions").evenlySpaced(request.count)
         let n = min(request.count, inputs.count)
         let columns = min(n, 8)
         let pairs = (n + columns - 1) / columns
@@ -30,8 +24,6 @@ public enum Reconstructions: Exporter {
                 for p in 0..<d { t[((2 * row + 1) * columns + col) * d + p] = recon[i * d + p] }
             }
         }
-        return tiles.withUnsafeBufferPointer {
-            Grid.make(tiles: $0, shape: inputs.shape, columns: columns, rows: 2 * pairs)
-        }
+        return Grid.make(tiles, shape: inputs.shape, columns: columns, rows: 2 * pairs, for: request)
     }
 }

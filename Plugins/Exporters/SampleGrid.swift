@@ -18,6 +18,6 @@ public enum SampleGrid: Exporter {
         if request.temperature != 1 { for i in z.indices { z[i] *= request.temperature } }
         let tiles = Evaluator.decodeMeans(model, latents: z)
         let columns = Int(Double(n).squareRoot().rounded(.up))
-        return tiles.withUnsafeBufferPointer { Grid.make(tiles: $0, shape: model.config.shape, columns: columns) }
+        return Grid.make(tiles, shape: model.config.shape, columns: columns, for: request)
     }
 }

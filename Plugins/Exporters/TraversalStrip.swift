@@ -40,6 +40,6 @@ public enum TraversalStrip: Exporter {
             }
         }
         let tiles = Evaluator.decodeMeans(model, latents: z)
-        return tiles.withUnsafeBufferPointer { Grid.make(tiles: $0, shape: model.config.shape, columns: steps) }
+        return Grid.make(tiles, shape: model.config.shape, columns: steps, for: request)
     }
 }

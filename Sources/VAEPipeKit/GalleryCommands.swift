@@ -13,8 +13,7 @@ struct Sample: ParsableCommand {
     var seed: UInt64 = 1
     @Option(help: "Scale of the latent draws: z ~ N(0, T^2 I); below 1 gives more typical samples.")
     var temperature: Float = 1
-    @Option(help: ArgumentHelp("PNG file to write.", valueName: "file.png"))
-    var out: String
+    @OptionGroup var output: PictureOutput
 
     func validate() throws {
         if !(1...4096).contains(count) { throw ValidationError("--count must be between 1 and 4096.") }
@@ -22,36 +21,28 @@ struct Sample: ParsableCommand {
     }
 
     func run() throws {
-        let registry = VAEPipeKit.registry
-        let (model, _) = try RunDirectory.loadModel(runDirectory, registry: registry)
+        let (model, _) = try RunDirectory.loadModel(runDirectory, registry: VAEPipeKit.registry)
         var request = ExportRequest(model: model, count: count, seed: seed)
         request.temperature = temperature
-        try registry.exporter(SampleGrid.id).write(request, to: out)
-        print("wrote \(out)")
+        try output.write(SampleGrid.id, request)
     }
 }
 
 struct Reconstruct: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Draw inputs above the model's reconstructions of them.")
 
-    @Option(name: .customLong("run"), help: ArgumentHelp("Run directory (or checkpoint file) written by `vaepipe train`.", valueName: "dir"))
-    var runDirectory: String
-    @OptionGroup var dataOptions: DataOptions
+    @OptionGroup var source: RunAndData
     @Option(help: "Number of images to reconstruct.")
     var count: Int = 16
-    @Option(help: ArgumentHelp("PNG file to write.", valueName: "file.png"))
-    var out: String
+    @OptionGroup var output: PictureOutput
 
     func validate() throws {
-        try dataOptions.validateLimit()
         if !(1...1024).contains(count) { throw ValidationError("--count must be between 1 and 1024.") }
     }
 
     func run() throws {
-        let (model, _, data) = try RunDirectory.loadModelAndData(runDirectory, dataOptions)
-        try VAEPipeKit.registry.exporter(Reconstructions.id).write(
-            ExportRequest(model: model, inputs: data.evaluationSet.evenlySpaced(count), count: count), to: out)
-        print("wrote \(out)")
+        let (model, data) = try source.load()
+        try output.write(Reconstructions.id, ExportRequest(model: model, inputs: data.evaluationSet.evenlySpaced(count), count: count))
     }
 }
 
@@ -63,25 +54,21 @@ struct Traverse: ParsableCommand {
     var runDirectory: String
     @Option(help: "Images per strip.")
     var steps: Int = 9
-    @Option(help: ArgumentHelp("PNG file to write.", valueName: "file.png"))
-    var out: String
+    @OptionGroup var output: PictureOutput
 
     func validate() throws { if !(2...64).contains(steps) { throw ValidationError("--steps must be between 2 and 64.") } }
 
     func run() throws {
-        let registry = VAEPipeKit.registry
-        let (model, ckpt) = try RunDirectory.loadModel(runDirectory, registry: registry)
-        let request = ExportRequest(model: model, steps: steps,
-                                    klPerDimension: ckpt.tensor(GalleryStats.klName)?.values,
-                                    traversalBase: ckpt.tensor(GalleryStats.baseName)?.values)
-        try registry.exporter(TraversalStrip.id).write(request, to: out)
-        print("wrote \(out)")
+        let (model, ckpt) = try RunDirectory.loadModel(runDirectory, registry: VAEPipeKit.registry)
+        try output.write(TraversalStrip.id, ExportRequest(model: model, steps: steps,
+                                                          klPerDimension: ckpt.tensor(GalleryStats.klName)?.values,
+                                                          traversalBase: ckpt.tensor(GalleryStats.baseName)?.values))
     }
 }
 
 struct Evaluate: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Score a trained model: negative ELBO per example (test split, or all the data when there is none), as JSON.")
+        abstract: "Score a trained model: negative ELBO per example and the reconstructions' PSNR (test split, or all the data when there is none), as JSON.")
 
     @Option(name: .customLong("run"), help: ArgumentHelp("Run directory (or checkpoint file) written by `vaepipe train`.", valueName: "dir"))
     var runDirectory: String
@@ -108,6 +95,7 @@ struct Evaluate: ParsableCommand {
         var result: [String: Any] = [
             "neg_elbo": loss.negELBO / n, "reconstruction": loss.reconstruction / n, "kl": loss.kl / n,
             "examples": loss.count, "split": data.test == nil ? "all" : "test",
+            "psnr": try Evaluator.reconstructionPSNR(model, on: set),
         ]
         if let iwae {
             let e = try Evaluator.importanceSampled(model, on: set, samples: iwae, seed: seed)

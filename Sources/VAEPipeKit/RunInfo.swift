@@ -48,7 +48,7 @@ struct RunInfo {
             "arch": config.architecture, "width": config.width, "size": command.size, "seed": command.seed,
             "limit": command.dataOptions.limit as Any, "adapter": d.adapterID,
             "beta": Double("\(command.beta)") ?? 1, "kl_warmup": command.klWarmup, "free_bits": Double("\(command.freeBits)") ?? 0,
-            "objective": command.objective.name,
+            "objective": command.objective.name, "native_size": command.tiles.nativeSize,
         ]
         let info: [String: Any] = [
             "vaepipe_version": VAEPipeVersion.current, "command": "train", "arguments": arguments,

@@ -72,15 +72,20 @@ final class RunWriter {
     /// The galleries as PNG files, traversals ordered and anchored by this epoch's `stats`;
     /// returned for TensorBoard and the report, so nothing is read back from disk.
     func writeGalleries(_ model: VAE, dataset: Dataset, stats: GalleryStats.Values, registry: PluginRegistry,
-                        seed: UInt64) throws -> [Gallery] {
+                        seed: UInt64, nativeSize: Bool) throws -> [Gallery] {
         guard writes else { return [] }
         // Evenly spaced, so a folder sorted by class shows every class, not just the first.
         let inputs = dataset.evaluationSet.evenlySpaced(2000)
         var written: [Gallery] = []
         for exporter in registry.exporters {
-            let request = ExportRequest(model: model, inputs: inputs, count: exporter.defaultCount, seed: seed,
+            let file = directory.appendingPath(exporter.fileName)
+            // Skipped quietly (the manifold of a 20-D latent), and an earlier run's picture with it.
+            if exporter.notApplicable(model.config) != nil { try? FileManager.default.removeItem(atPath: file); continue }
+            var request = ExportRequest(model: model, inputs: inputs, count: exporter.defaultCount, seed: seed,
                                         klPerDimension: stats.kl, traversalBase: stats.base)
-            let rendered = try exporter.write(request, to: directory.appendingPath(exporter.fileName))
+            request.nativeSize = nativeSize
+            request.classNames = dataset.classNames
+            let rendered = try exporter.write(request, to: file)
             written.append(Gallery(id: exporter.id, summary: exporter.summary, fileName: exporter.fileName, rendered: rendered))
         }
         return written
@@ -136,11 +141,11 @@ final class RunWriter {
 
     /// RUN_DIR/index.html: the whole run on one self-contained page.
     func writeReport(_ reports: [EpochReport], settings: [(name: String, value: String)],
-                     galleries: [Gallery]) throws {
+                     galleries: [Gallery], stats: GalleryStats.Values) throws {
         guard writes else { return }
         let report = RunReport(title: "vaepipe run: \((directory as NSString).lastPathComponent)", settings: settings,
                                epochs: reports,
-                               galleries: galleries.compactMap(reportGallery))
+                               galleries: galleries.compactMap(reportGallery), klPerDimension: stats.kl.map(Double.init))
         try report.write(to: directory.appendingPath("index.html"))
     }
 }

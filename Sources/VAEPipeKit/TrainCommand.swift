@@ -76,6 +76,8 @@ struct Train: ParsableCommand {
     @Option(help: "text: a progress bar on a terminal, a line per epoch otherwise; json: one JSON object per line.")
     var logFormat: LogFormat = .text
 
+    @OptionGroup var tiles: TileSizeOptions
+
     /// Options `--resume` accepts beside itself; everything else comes from the run.
     static let resumeOptions: Set<String> = ["--resume", "--epochs", "--quiet", "--log-format"]
 
@@ -241,9 +243,10 @@ struct Train: ParsableCommand {
                 try run.saveCheckpoint(trainer, stats: stats)
                 try run.writeMetrics(trainer.state.reports)
                 try run.writeSkipped(dataset.skippedSoFar)
-                let galleries = try run.writeGalleries(model, dataset: dataset, stats: stats, registry: registry, seed: seed)
+                let galleries = try run.writeGalleries(model, dataset: dataset, stats: stats, registry: registry, seed: seed,
+                                                     nativeSize: tiles.nativeSize)
                 try run.logTensorBoard(report, learningRate: lr, galleries: galleries)
-                try run.writeReport(trainer.state.reports, settings: settings, galleries: galleries)
+                try run.writeReport(trainer.state.reports, settings: settings, galleries: galleries, stats: stats)
             } }
             // Between epochs too, every rank stops if any was signalled.
             if try trainer.agree(StopSignal.pending != 0) { interrupted = true; break }
@@ -268,7 +271,7 @@ struct Train: ParsableCommand {
             console.info("skipped \(skipped) unreadable file(s) in all, listed in \(out.appendingPath("skipped.txt"))",
                          event: "skipped", ["skipped_files": skipped])
         }
-        console.info("wrote \(out): model.safetensors, run.json, metrics.jsonl, index.html, tb/, " + registry.exporters.map { $0.fileName }.joined(separator: ", "),
+        console.info("wrote \(out): model.safetensors, run.json, metrics.jsonl, index.html, tb/, " + registry.exporters.filter { $0.notApplicable(config) == nil }.map { $0.fileName }.joined(separator: ", "),
                      event: "done", ["run": out])
     }
 

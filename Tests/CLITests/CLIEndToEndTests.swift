@@ -26,17 +26,17 @@ final class CLIEndToEndTests: CLITestCase {
         XCTAssertTrue((0...2).contains(try XCTUnwrap(last["active_units"] as? Int)))
         XCTAssertTrue(r.stdout.contains("bits/dim"), r.stdout)
 
-        // 8x8 tiles are zoomed 7x to 56 pixels; 2 latent dimensions x 9 steps.
+        // 8x8 tiles are zoomed 8x to 64 pixels; 2 latent dimensions x 9 steps.
         let (tw, th) = try pngSize(runDir + "/traversals.png")
-        XCTAssertEqual(tw, 9 * 56 + 10 * 2); XCTAssertEqual(th, 2 * 56 + 3 * 2)
+        XCTAssertEqual(tw, 9 * 64 + 10 * 2); XCTAssertEqual(th, 2 * 64 + 3 * 2)
 
         let out = Fixtures.temporaryDirectory()
         XCTAssertEqual(try run(["sample", "--run", runDir, "--count", "4", "--out", out + "/s.png"]).status, 0)
-        XCTAssertEqual(try pngSize(out + "/s.png").0, 2 * 56 + 3 * 2)
+        XCTAssertEqual(try pngSize(out + "/s.png").0, 2 * 64 + 3 * 2)
         XCTAssertEqual(try run(["reconstruct", "--run", runDir, "--data", data, "--count", "3", "--out", out + "/r.png"]).status, 0)
-        XCTAssertEqual(try pngSize(out + "/r.png").1, 2 * 56 + 3 * 2)
+        XCTAssertEqual(try pngSize(out + "/r.png").1, 2 * 64 + 3 * 2)
         XCTAssertEqual(try run(["traverse", "--run", runDir, "--steps", "5", "--out", out + "/t.png"]).status, 0)
-        XCTAssertEqual(try pngSize(out + "/t.png").0, 5 * 56 + 6 * 2)
+        XCTAssertEqual(try pngSize(out + "/t.png").0, 5 * 64 + 6 * 2)
 
         let e = try run(["evaluate", "--run", runDir, "--data", data])
         XCTAssertEqual(e.status, 0, e.stderr)
@@ -46,8 +46,35 @@ final class CLIEndToEndTests: CLITestCase {
         let neg = try XCTUnwrap(json["neg_elbo"] as? Double), rec = try XCTUnwrap(json["reconstruction"] as? Double)
         let kl = try XCTUnwrap(json["kl"] as? Double)
         XCTAssertEqual(neg, rec + kl, accuracy: 1e-6)
+        XCTAssertTrue((5...60).contains(try XCTUnwrap(json["psnr"] as? Double)), "\(json)")
         // The same model and seed score the same as the last epoch's test figure.
         XCTAssertEqual(neg, last["test_neg_elbo"] as! Double, accuracy: 1e-3)
+    }
+
+    /// --native-size draws 8x8 tiles as 8x8, is recorded in run.json, and a resumed run keeps it;
+    /// the gallery commands take it too.
+    func testNativeSizeIsRecordedAndKeptByResume() throws {
+        let data = Fixtures.idxDirectory(train: 32, test: 8, side: 8)
+        let runDir = Fixtures.temporaryDirectory() + "/run"
+        let r = try run(["train", "--data", data, "--epochs", "1", "--batch", "16", "--latent", "2", "--hidden", "16",
+                         "--native-size", "--out", runDir])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        // 64 samples: 8 columns of 8-pixel tiles.
+        XCTAssertEqual(try pngSize(runDir + "/samples.png").0, 8 * 8 + 9 * 2)
+        let info = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: runDir + "/run.json"))) as! [String: Any]
+        XCTAssertEqual((info["options"] as? [String: Any])?["native_size"] as? Bool, true)
+        try FileManager.default.removeItem(atPath: runDir + "/samples.png")
+        let resumed = try run(["train", "--resume", runDir, "--epochs", "2"])
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        XCTAssertEqual(try pngSize(runDir + "/samples.png").0, 8 * 8 + 9 * 2)
+
+        let out = Fixtures.temporaryDirectory()
+        for (args, width) in [(["sample", "--count", "4"], 2 * 8 + 3 * 2), (["reconstruct", "--data", data, "--count", "2"], 2 * 8 + 3 * 2),
+                              (["traverse", "--steps", "3"], 3 * 8 + 4 * 2)] {
+            let g = try run(args + ["--run", runDir, "--native-size", "--out", out + "/g.png"])
+            XCTAssertEqual(g.status, 0, g.stderr)
+            XCTAssertEqual(try pngSize(out + "/g.png").0, width, "\(args)")
+        }
     }
 
     func testTrainOnAMessyImageFolderSkipsAndListsBrokenFiles() throws {
@@ -72,8 +99,8 @@ final class CLIEndToEndTests: CLITestCase {
         XCTAssertTrue(r.stdout.contains("model: conv 16x16 1-4-8 -> 16 -> 2"), r.stdout)
         let out = Fixtures.temporaryDirectory() + "/s.png"
         XCTAssertEqual(try run(["sample", "--run", runDir, "--count", "4", "--out", out]).status, 0)
-        // 12x12 tiles (cropped back from 16x16), zoomed 4x.
-        XCTAssertEqual(try pngSize(out).0, 2 * 48 + 3 * 2)
+        // 12x12 tiles (cropped back from 16x16), zoomed 6x.
+        XCTAssertEqual(try pngSize(out).0, 2 * 72 + 3 * 2)
     }
 
     func assertFails(_ args: [String], mentioning needles: [String], file: StaticString = #filePath, line: UInt = #line) throws {

@@ -38,7 +38,7 @@ final class RunOutputsTests: CLITestCase {
         for tag in ["train/loss", "train/reconstruction", "train/kl", "test/neg_elbo", "learning_rate", "examples_per_second"] {
             XCTAssertTrue(scalars.contains(tag), "\(tag) missing from \(scalars)")
         }
-        XCTAssertEqual(read["images"] as? [String], ["galleries/reconstructions", "galleries/samples", "galleries/traversals"])
+        XCTAssertEqual(read["images"] as? [String], ["galleries/interpolations", "galleries/latent-map", "galleries/manifold", "galleries/reconstructions", "galleries/samples", "galleries/traversals"])
         let loss = read["loss"] as! [[Double]]
         XCTAssertEqual(loss.map { Int($0[0]) }, [1, 2, 3])
         let metrics = try String(contentsOfFile: dir + "/metrics.jsonl", encoding: .utf8).split(separator: "\n").map {
@@ -53,7 +53,7 @@ final class RunOutputsTests: CLITestCase {
         let page = PageElements(html)
         XCTAssertNil(page.error)
         let images = page.named("img").compactMap { $0.attributes["src"] }
-        XCTAssertEqual(images.count, 3)
+        XCTAssertEqual(images.count, 6)  // reconstructions, samples, traversals, interpolations, manifold (the latent is 2-D), latent map
         XCTAssertTrue(images.allSatisfy { $0.hasPrefix("data:image/png;base64,") })
         XCTAssertGreaterThanOrEqual(page.named("svg").count, 1)
         XCTAssertFalse(html.contains("http://") && html.contains("src=\"http"), "the page must not load anything")

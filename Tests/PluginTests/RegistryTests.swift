@@ -9,7 +9,7 @@ final class RegistryTests: XCTestCase {
     func testBuiltinIdsAreRegistered() throws {
         XCTAssertEqual(registry.adapters.map { $0.id }, ["idx", "images"])
         XCTAssertEqual(registry.heads.map { $0.id }, ["bernoulli", "gaussian", "cbernoulli", "logistic"])
-        XCTAssertEqual(registry.exporters.map { $0.id }, ["reconstructions", "samples", "traversals"])
+        XCTAssertEqual(registry.exporters.map { $0.id }, ["reconstructions", "samples", "traversals", "interpolations", "manifold", "latent-map"])
         XCTAssertEqual(try registry.head("gaussian").id, "gaussian")
     }
 

@@ -12,7 +12,7 @@ final class LossChartTests: XCTestCase {
     func testSmallValuesGetDecimalTicksAndLabels() {
         let (ticks, step, _) = LossChart.niceTicks([0.012, 0.031])
         XCTAssertEqual(step, 0.005, accuracy: 1e-12)
-        XCTAssertEqual(ticks.map { LossChart.label($0, step: step) }, ["0.010", "0.015", "0.020", "0.025", "0.030", "0.035"])
+        XCTAssertEqual(ticks.map { AxisTicks.label($0, step: step) }, ["0.010", "0.015", "0.020", "0.025", "0.030", "0.035"])
     }
 
     func testFlatSeriesStillGetsAnAxisAroundIt() {
@@ -28,7 +28,12 @@ final class LossChartTests: XCTestCase {
         XCTAssertEqual(LossChart.xTicks((1...100).map(Double.init)).ticks, [20, 40, 60, 80, 100])
     }
 
+    func testMultiplesOfAStepWithinARange() {
+        XCTAssertEqual(AxisTicks.multiples(of: 0.5, in: -1.2...0.9), [-1, -0.5, 0, 0.5])
+        XCTAssertEqual(AxisTicks.multiples(of: 2, in: 0.5...1.5), [])
+    }
+
     func testNegativeZeroIsLabelledZero() {
-        XCTAssertEqual(LossChart.label(-0.0001, step: 0.5), "0.0")
+        XCTAssertEqual(AxisTicks.label(-0.0001, step: 0.5), "0.0")
     }
 }

@@ -74,9 +74,12 @@ public struct ExporterPlugin {
     public let fileName: String
     public let defaultCount: Int
     public let output: Output
+    /// Why the gallery cannot be drawn for a model, or nil (see `Exporter.notApplicable`).
+    public let notApplicable: (ModelConfig) -> String?
 
-    public init(id: String, summary: String, origin: PluginOrigin, fileName: String, defaultCount: Int, output: Output) {
+    public init(id: String, summary: String, origin: PluginOrigin, fileName: String, defaultCount: Int, output: Output,
+                notApplicable: @escaping (ModelConfig) -> String? = { _ in nil }) {
         self.id = id; self.summary = summary; self.origin = origin; self.fileName = fileName
-        self.defaultCount = defaultCount; self.output = output
+        self.defaultCount = defaultCount; self.output = output; self.notApplicable = notApplicable
     }
 }

@@ -21,7 +21,7 @@ public struct PluginRegistry {
     }
     public mutating func register<E: Exporter>(exporter: E.Type, origin: PluginOrigin = .builtin) {
         must(add(ExporterPlugin(id: E.id, summary: E.summary, origin: origin, fileName: E.fileName,
-                                defaultCount: E.defaultCount, output: .picture(E.render))))
+                                defaultCount: E.defaultCount, output: .picture(E.render), notApplicable: { E.notApplicable(to: $0) })))
     }
 
     /// Two Swift plugins with one id are a programming error of whoever listed them.

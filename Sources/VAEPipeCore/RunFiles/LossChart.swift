@@ -17,45 +17,31 @@ struct LossChart {
     var series: [Series]
 
     /// Small, so that the text keeps a readable size when three charts share a row.
-    static let width = 440.0, height = 270.0
-    static let left = 62.0, right = 14.0, top = 12.0, bottom = 46.0
+    static let width = 440.0
     static let maxDots = 40
 
     func svg() -> String {
         let all = series.flatMap { $0.points }
         let xs = Self.xTicks(all.map(\.x))
-        let ys = Self.niceTicks(all.map(\.y))
+        let frame = ChartFrame(width: Self.width, y: Self.niceTicks(all.map(\.y)))
         let (x0, x1) = (xs.domain.lowerBound, xs.domain.upperBound)
-        let (y0, y1) = (ys.domain.lowerBound, ys.domain.upperBound)
-        let plotW = Self.width - Self.left - Self.right, plotH = Self.height - Self.top - Self.bottom
-        func px(_ x: Double) -> Double { Self.left + (x - x0) / (x1 - x0) * plotW }
-        func py(_ y: Double) -> Double { Self.top + (y1 - y) / (y1 - y0) * plotH }
-        let bottomY = Self.top + plotH
+        func px(_ x: Double) -> Double { ChartFrame.left + (x - x0) / (x1 - x0) * frame.plotWidth }
+        let py = frame.py, bottomY = frame.bottomY
 
-        var s = """
-        <svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 \(f(Self.width)) \(f(Self.height))" \
-        role="img" aria-label="\(Markup.escape(title))">\n
-        """
-        for t in ys.ticks {
-            s += "<line class=\"grid\" x1=\"\(f(Self.left))\" x2=\"\(f(Self.width - Self.right))\" y1=\"\(f(py(t)))\" y2=\"\(f(py(t)))\"/>\n"
-            s += "<text class=\"tick\" x=\"\(f(Self.left - 6))\" y=\"\(f(py(t) + 4))\" text-anchor=\"end\">\(Self.label(t, step: ys.step))</text>\n"
-        }
+        var s = frame.open(label: title)
         for t in xs.ticks {
-            s += "<line class=\"axis\" x1=\"\(f(px(t)))\" x2=\"\(f(px(t)))\" y1=\"\(f(bottomY))\" y2=\"\(f(bottomY + 5))\"/>\n"
-            s += "<text class=\"tick\" x=\"\(f(px(t)))\" y=\"\(f(bottomY + 20))\" text-anchor=\"middle\">\(Self.label(t, step: xs.step))</text>\n"
+            s += "<line class=\"axis\" x1=\"\(svgNumber(px(t)))\" x2=\"\(svgNumber(px(t)))\" y1=\"\(svgNumber(bottomY))\" y2=\"\(svgNumber(bottomY + 5))\"/>\n"
+            s += "<text class=\"tick\" x=\"\(svgNumber(px(t)))\" y=\"\(svgNumber(bottomY + 20))\" text-anchor=\"middle\">\(AxisTicks.label(t, step: xs.step))</text>\n"
         }
-        s += "<line class=\"axis\" x1=\"\(f(Self.left))\" x2=\"\(f(Self.width - Self.right))\" y1=\"\(f(bottomY))\" y2=\"\(f(bottomY))\"/>\n"
-        s += "<line class=\"axis\" x1=\"\(f(Self.left))\" x2=\"\(f(Self.left))\" y1=\"\(f(Self.top))\" y2=\"\(f(bottomY))\"/>\n"
-        s += "<text class=\"label\" x=\"\(f(Self.left + plotW / 2))\" y=\"\(f(Self.height - 6))\" text-anchor=\"middle\">epoch</text>\n"
-        s += "<text class=\"label\" transform=\"translate(16 \(f(Self.top + plotH / 2))) rotate(-90)\" text-anchor=\"middle\">\(Markup.escape(yLabel))</text>\n"
+        s += frame.axes(x: "epoch", y: yLabel)
 
         for line in series where !line.points.isEmpty {
-            let points = line.points.map { "\(f(px($0.x))),\(f(py($0.y)))" }.joined(separator: " ")
+            let points = line.points.map { "\(svgNumber(px($0.x))),\(svgNumber(py($0.y)))" }.joined(separator: " ")
             s += "<polyline class=\"series\" data-series=\"\(Markup.escape(line.name))\" stroke=\"\(line.color)\" points=\"\(points)\"/>\n"
             if line.points.count <= Self.maxDots {
                 for p in line.points {
-                    s += "<circle cx=\"\(f(px(p.x)))\" cy=\"\(f(py(p.y)))\" r=\"3\" fill=\"\(line.color)\">"
-                    s += "<title>\(Markup.escape(line.name)), epoch \(Int(p.x)): \(Self.label(p.y, step: ys.step / 100))</title></circle>\n"
+                    s += "<circle cx=\"\(svgNumber(px(p.x)))\" cy=\"\(svgNumber(py(p.y)))\" r=\"3\" fill=\"\(line.color)\">"
+                    s += "<title>\(Markup.escape(line.name)), epoch \(Int(p.x)): \(AxisTicks.label(p.y, step: frame.y.step / 100))</title></circle>\n"
                 }
             }
         }
@@ -66,7 +52,7 @@ struct LossChart {
     static func xTicks(_ xs: [Double]) -> (ticks: [Double], step: Double, domain: ClosedRange<Double>) {
         guard let lo = xs.min(), let hi = xs.max() else { return ([], 1, 0...1) }
         if lo == hi { return ([lo], 1, (lo - 0.5)...(hi + 0.5)) }
-        let step = max(1, niceStep((hi - lo) / 6))
+        let step = max(1, AxisTicks.step((hi - lo) / 6))
         let first = (lo / step).rounded(.up) * step
         let ticks = stride(from: first, through: hi + 1e-9, by: step).map { $0 }
         return (ticks, step, lo...hi)
@@ -80,24 +66,10 @@ struct LossChart {
             let pad = lo == 0 ? 1 : abs(lo) * 0.05
             lo -= pad; hi += pad
         }
-        let step = niceStep((hi - lo) / 4)
+        let step = AxisTicks.step((hi - lo) / 4)
         let first = (lo / step).rounded(.down) * step, last = (hi / step).rounded(.up) * step
         let count = Int(((last - first) / step).rounded())
         return ((0...count).map { first + Double($0) * step }, step, first...last)
     }
-
-    static func niceStep(_ raw: Double) -> Double {
-        let power = pow(10, (log10(raw)).rounded(.down))
-        let fraction = raw / power
-        return (fraction <= 1 ? 1 : fraction <= 2 ? 2 : fraction <= 5 ? 5 : 10) * power
-    }
-
-    /// As many decimals as the tick step needs, and no "-0".
-    static func label(_ value: Double, step: Double) -> String {
-        let decimals = max(0, min(6, Int((-log10(step)).rounded(.up))))
-        let text = String(format: "%.\(decimals)f", value)
-        return Double(text) == 0 ? String(format: "%.\(decimals)f", 0.0) : text
-    }
 }
 
-private func f(_ v: Double) -> String { String(format: "%.1f", v) }

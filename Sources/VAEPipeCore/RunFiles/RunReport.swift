@@ -21,10 +21,13 @@ public struct RunReport {
     public var settings: [(name: String, value: String)]
     public var epochs: [EpochReport]
     public var galleries: [Gallery]
+    /// Each latent dimension's average KL at the last epoch, nats per image (empty: no chart).
+    public var klPerDimension: [Double]
 
     public init(title: String = "vaepipe run", settings: [(name: String, value: String)],
-                epochs: [EpochReport], galleries: [Gallery]) {
+                epochs: [EpochReport], galleries: [Gallery], klPerDimension: [Double] = []) {
         self.title = title; self.settings = settings; self.epochs = epochs; self.galleries = galleries
+        self.klPerDimension = klPerDimension
     }
 
     /// Written atomically, so a browser refreshing mid-run never sees half a page.
@@ -46,7 +49,7 @@ public struct RunReport {
         <main>
         <header><h1>\(Markup.escape(title))</h1><p class="sub">\(Markup.escape(subtitle))</p></header>\n
         """
-        page += metricsSection() + curvesSection() + gallerySection() + settingsSection() + epochsSection()
+        page += metricsSection() + curvesSection() + latentSection() + gallerySection() + settingsSection() + epochsSection()
         page += "<footer>Written by vaepipe \(VAEPipeVersion.current).</footer>\n</main>\n</body>\n</html>\n"
         return page
     }
@@ -80,9 +83,7 @@ public struct RunReport {
         var s = "<section id=\"curves\">\n<h2>Loss curves</h2>\n<div class=\"charts\">\n"
         for chart in charts {
             let drawn = chart.series.filter { !$0.points.isEmpty }
-            let keys = drawn.count < 2 ? "" : "<span class=\"keys\">" + drawn.map { line in
-                "<span class=\"key\"><span class=\"swatch\" style=\"background: \(line.color)\"></span>\(Markup.escape(line.name))</span>"
-            }.joined() + "</span>"
+            let keys = drawn.count < 2 ? "" : Self.keys(drawn.map { ($0.name, $0.color) })
             s += "<figure class=\"chart-box\"><figcaption>\(Markup.escape(chart.title))\(keys)</figcaption>\n\(chart.svg())\n</figure>\n"
         }
         return s + "</div>\n</section>\n"
@@ -105,6 +106,26 @@ public struct RunReport {
             LossChart(title: "KL divergence", yLabel: "nats per image",
                       series: [series("train", train) { $0.trainKL }, series("test", test) { $0.testKL }]),
         ]
+    }
+
+    /// How many latent dimensions the model uses, and how much each carries.
+    func latentSection() -> String {
+        guard !klPerDimension.isEmpty else { return "" }
+        let chart = KLChart(kl: klPerDimension), k = klPerDimension.count, on = chart.activeCount
+        var s = "<section id=\"latent\">\n<h2>Latent dimensions <span class=\"unit\">KL per dimension, nats per image, last epoch</span></h2>\n"
+        s += "<figure class=\"chart-box\"><figcaption>\(on) of \(k) dimensions active"
+        s += Self.keys([("active", KLChart.active), ("inactive (under \(KLChart.inactiveBelow) nats)", KLChart.inactive)])
+        s += "</figcaption>\n\(chart.svg())\n"
+        s += "<p class=\"note\">Largest first, as in the traversals; an inactive dimension carries next to nothing about the image "
+        s += "(its posterior stays at the prior: posterior collapse).</p></figure>\n"
+        return s + "</section>\n"
+    }
+
+    /// A chart's legend, beside its title: a swatch of each colour and what it stands for.
+    static func keys(_ entries: [(name: String, color: String)]) -> String {
+        "<span class=\"keys\">" + entries.map { entry in
+            "<span class=\"key\"><span class=\"swatch\" style=\"background: \(entry.color)\"></span>\(Markup.escape(entry.name))</span>"
+        }.joined() + "</span>"
     }
 
     func gallerySection() -> String {
@@ -197,6 +218,7 @@ public struct RunReport {
     .chart-box { border: 1px solid var(--line); border-radius: 8px; padding: 10px 12px 4px; }
     .chart-box figcaption { font-weight: 600; }
     svg.chart { display: block; width: 100%; height: auto; }
+    .note { margin: 4px 0 6px; font-size: 13px; color: var(--muted); }
     svg .grid { stroke: #eaeef2; }
     svg .axis { stroke: #8c959f; }
     .chart-box .keys { float: right; font-size: 13px; font-weight: 400; color: var(--muted); }
