@@ -36,6 +36,17 @@ final class RunReportTests: XCTestCase {
         XCTAssertEqual(Set(ticks.map(\.text)), ["1"])
     }
 
+    /// The test figures on one axis for every head, and the latent dimensions in use, as cards and columns.
+    func testBitsPerDimensionAndActiveUnitsAreShown() throws {
+        var e = epochReport(1, loss: 120, test: 125)
+        e.testBitsPerDim = 0.4567; e.activeUnits = 13
+        let page = try page(RunReport(settings: [], epochs: [e], galleries: []))
+        let cards = page.named("div").filter { $0.attributes["class"] == "value" }.map(\.text)
+        XCTAssertTrue(cards.contains("0.4567") && cards.contains("13"), "\(cards)")
+        let cells = page.named("td").map(\.text)
+        XCTAssertTrue(cells.contains("0.4567") && cells.contains("13"), "\(cells)")
+    }
+
     func testRunWithoutATestSetDrawsOnlyTrainLines() throws {
         let page = try page(RunReport(settings: [], epochs: [epochReport(1, loss: 9), epochReport(2, loss: 8)], galleries: []))
         XCTAssertEqual(page.named("polyline").map { $0.attributes["data-series"] }, ["train", "train", "train"])
