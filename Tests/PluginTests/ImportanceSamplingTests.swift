@@ -7,7 +7,12 @@ import XCTest
 /// latent dimension, the integral of p(x | z) N(z; 0, 1) over z by the trapezoid rule.
 final class ImportanceSamplingTests: XCTestCase {
     func testIWAEConvergesToTheIntegralAndBoundsItFromBelow() throws {
-        for head in [BernoulliHead(options: HeadOptions()), try GaussianHead(options: HeadOptions())] as [any LikelihoodHead] {
+        let heads: [any LikelihoodHead] = [
+            BernoulliHead(options: HeadOptions()), try GaussianHead(options: HeadOptions()),
+            try GaussianHead(options: HeadOptions(sigma: .pixel, dimension: 4)), try ContinuousBernoulliHead(options: HeadOptions()),
+            try LogisticHead(options: HeadOptions(dimension: 4)),
+        ]
+        for head in heads {
             let shape = ImageShape(height: 2, width: 2, channels: 1)
             let model = VAE(config: ModelConfig(shape: shape, hidden: 6, latent: 1, head: type(of: head).id), head: head, capacity: 64)
             model.initialize(seed: 11)
