@@ -47,7 +47,7 @@ final class KLChartTests: XCTestCase {
         XCTAssertNil(page.error)
         XCTAssertEqual(page.named("section").map { $0.attributes["id"] }, ["latent"])
         XCTAssertEqual(bars(page).count, 4)
-        XCTAssertTrue(page.named("figcaption").contains { $0.text.hasPrefix("2 of 4 dimensions active") })
+        XCTAssertTrue(page.named("figcaption").contains { $0.text.hasPrefix("2 of 4 dimensions over 0.01 nats") })
         XCTAssertFalse(RunReport(settings: [], epochs: [], galleries: []).html().contains("id=\"latent\""))
     }
 }

@@ -116,7 +116,7 @@ public struct RunReport {
         guard !klPerDimension.isEmpty else { return "" }
         let chart = KLChart(kl: klPerDimension), k = klPerDimension.count, on = chart.activeCount
         var s = "<section id=\"latent\">\n<h2>Latent dimensions <span class=\"unit\">KL per dimension, nats per image, last epoch</span></h2>\n"
-        s += "<figure class=\"chart-box\"><figcaption>\(on) of \(k) dimensions active"
+        s += "<figure class=\"chart-box\"><figcaption>\(on) of \(k) dimensions over 0.01 nats"
         s += Self.keys([("active", KLChart.active), ("inactive (under \(KLChart.inactiveBelow) nats)", KLChart.inactive)])
         s += "</figcaption>\n\(chart.svg())\n"
         s += "<p class=\"note\">Largest first, as in the traversals; an inactive dimension carries next to nothing about the image "
