@@ -333,8 +333,9 @@ extension HeadTests {
         XCTAssertThrowsError(try LogisticHead(options: HeadOptions()))
         let (scorer, _) = try logistic(dimension: 3)
         XCTAssertEqual(scorer.head.parameterSpecs, [ParameterSpec(name: "log_scale", shape: [3])])
-        let means = FloatBuffer(count: 3)
-        scorer.head.mean(logits: FloatBuffer([-40, 0, 40]).pointer, into: means.pointer, count: 3)
+        // Held in a constant: a temporary buffer would be freed before the head reads it (ASan).
+        let logits = FloatBuffer([-40, 0, 40]), means = FloatBuffer(count: 3)
+        scorer.head.mean(logits: logits.pointer, into: means.pointer, count: 3)
         XCTAssertTrue(means.array.allSatisfy { $0 >= 0 && $0 <= 1 })
     }
 }
