@@ -190,8 +190,9 @@ for ROUND in $(seq 1 "${ROUNDS:-1}"); do
     n=$(epochs_for 3); c=folder64-bernoulli
     [ "$ROUND" = 1 ] && echo "$c|conv 64x64 3-32-64-128-256 -> 256 -> 20, bernoulli head, $FOLDER (no test split: last epoch's train neg-ELBO)|$n" >> "$OUT/cases.txt"
     # shellcheck disable=SC2046
+    # --test-fraction 0: every image trains, as in the PyTorch script (no held-out split).
     vaepipe "$c" --data "$FOLDER" --size 64 --channels 3 --arch conv --latent 20 --hidden 256 --width 32 \
-      --likelihood bernoulli --epochs "$n" $(limit_args)
+      --likelihood bernoulli --test-fraction 0 --epochs "$n" $(limit_args)
     for p in "${peers[@]}"; do
       [ "$p" = jax ] && continue
       if ! "$(python_of "$p")" -c "import numpy, PIL" 2>/dev/null; then

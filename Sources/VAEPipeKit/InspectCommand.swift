@@ -38,11 +38,13 @@ struct Inspect: ParsableCommand {
         lines.append(shape)
         print(lines.joined(separator: "\n"))
 
+        // Both splits: a folder's held-out images are read like the others.
+        let sets = [dataset.train] + (dataset.test.map { [$0] } ?? [])
         if !headersOnly {
-            print(try decodePass(dataset.train, scanSeconds: scanSeconds))
+            print(try decodePass(sets, scanSeconds: scanSeconds))
         }
         let skipped = dataset.skippedSoFar
-        let usable = dataset.train.count - (dataset.train.streamed?.skipped.count ?? 0)
+        let usable = sets.reduce(0) { $0 + $1.count } - (skipped.count - dataset.skipped.count)
         print("usable: \(usable) images" + (headersOnly ? " by their headers" : ""))
         guard !skipped.isEmpty else { return print("would skip: none") }
         print("would skip \(skipped.count) file(s):")
@@ -51,16 +53,19 @@ struct Inspect: ParsableCommand {
 
     /// Every image through the training data path once: decoded, resized and normalised into
     /// Float32 batches by the batcher's workers. Its rate is what `Benchmarks/decode_bench.sh` reports.
-    func decodePass(_ set: ImageSet, scanSeconds: Double) throws -> String {
-        let batcher = Batcher(set: set, batchSize: 128, seed: 0, shuffle: false)
+    func decodePass(_ sets: [ImageSet], scanSeconds: Double) throws -> String {
         let t0 = DispatchTime.now().uptimeNanoseconds
-        let epoch = batcher.start(epoch: 0)
-        defer { epoch.finish() }
-        var images = 0
-        while let (_, n) = try epoch.next() { images += n }
+        var images = 0, workers = 1
+        for set in sets {
+            let batcher = Batcher(set: set, batchSize: 128, seed: 0, shuffle: false)
+            workers = batcher.workers
+            let epoch = batcher.start(epoch: 0)
+            defer { epoch.finish() }
+            while let (_, n) = try epoch.next() { images += n }
+        }
         let decodeSeconds = seconds(since: t0)
         return String(format: "decoded %d images to %@ Float32 in %.3fs on %d worker(s): %.0f images/s; with the header pass (%.3fs): %.0f images/s",
-                      images, "\(set.shape)", decodeSeconds, batcher.workers, Double(images) / max(decodeSeconds, 1e-9),
+                      images, "\(sets[0].shape)", decodeSeconds, workers, Double(images) / max(decodeSeconds, 1e-9),
                       scanSeconds, Double(images) / max(decodeSeconds + scanSeconds, 1e-9))
     }
 

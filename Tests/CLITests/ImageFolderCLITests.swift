@@ -17,6 +17,13 @@ final class ImageFolderCLITests: CLITestCase {
         }
         XCTAssertTrue(r.stdout.contains("decoded 9 images to 16x16x3 Float32"), r.stdout)
 
+        // With a held-out split, both splits are read and counted.
+        let split = try run(["inspect", "--data", mixed, "--size", "16", "--test-fraction", "0.4"])
+        XCTAssertEqual(split.status, 0, split.stderr)
+        for line in ["decoded 9 images to 16x16x3 Float32", "usable: 8 images", " test with readable headers"] {
+            XCTAssertTrue(split.stdout.contains(line), "missing '\(line)' in:\n\(split.stdout)")
+        }
+
         let quick = try run(["inspect", "--data", mixed, "--headers-only"])
         XCTAssertEqual(quick.status, 0, quick.stderr)
         XCTAssertTrue(quick.stdout.contains("usable: 9 images by their headers"), quick.stdout)
