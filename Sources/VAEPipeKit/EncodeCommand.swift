@@ -7,9 +7,7 @@ struct Encode: ParsableCommand {
         abstract: "Write the posterior means of a dataset's images as a NumPy .npy file (N x latent).",
         discussion: "Rows follow the data: the training split, then the test split (IDX). Labels, when the data has them, go to --labels as int64.")
 
-    @Option(name: .customLong("run"), help: ArgumentHelp("Run directory (or checkpoint file) written by `vaepipe train`.", valueName: "dir"))
-    var runDirectory: String
-    @OptionGroup var dataOptions: DataOptions
+    @OptionGroup var source: RunAndData
     @Option(help: "Which images: train, test or all (train then test).")
     var split: Split = .all
     @Option(help: ArgumentHelp(".npy file to write.", valueName: "latents.npy"))
@@ -19,15 +17,13 @@ struct Encode: ParsableCommand {
 
     enum Split: String, ExpressibleByArgument, CaseIterable { case train, test, all }
 
-    func validate() throws { try dataOptions.validateLimit() }
-
     func run() throws {
-        let (model, _, data) = try RunDirectory.loadModelAndData(runDirectory, dataOptions)
+        let (model, data) = try source.load()
         var sets: [ImageSet] = []
         if split != .test { sets.append(data.train) }
         if split != .train, let test = data.test { sets.append(test) }
         if split == .test && data.test == nil {
-            throw VAEPipeError.invalidOption("\(dataOptions.path) has no test split; use --split train or all")
+            throw VAEPipeError.invalidOption("\(source.dataOptions.path) has no test split; use --split train or all")
         }
         var means: [Float] = [], labelValues: [Int64] = []
         var everyLabel = true

@@ -70,9 +70,7 @@ struct Evaluate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Score a trained model: negative ELBO per example and the reconstructions' PSNR (test split, or all the data when there is none), as JSON.")
 
-    @Option(name: .customLong("run"), help: ArgumentHelp("Run directory (or checkpoint file) written by `vaepipe train`.", valueName: "dir"))
-    var runDirectory: String
-    @OptionGroup var dataOptions: DataOptions
+    @OptionGroup var source: RunAndData
     @Option(help: "Seed for the posterior samples.")
     var seed: UInt64 = 1
     @Option(help: ArgumentHelp("Also estimate log p(x) by importance sampling with K posterior samples per example (Burda et al. 2015), in nats and bits per dimension, with the active units.", valueName: "K"))
@@ -81,14 +79,13 @@ struct Evaluate: ParsableCommand {
     var examples: Int?
 
     func validate() throws {
-        try dataOptions.validateLimit()
         if let iwae, !(1...100_000).contains(iwae) { throw ValidationError("--iwae must be between 1 and 100000.") }
         if let examples, examples < 1 { throw ValidationError("--examples must be at least 1.") }
     }
 
     func run() throws {
         // Importance sampling decodes thousands of draws per example: in large batches.
-        let (model, _, data) = try RunDirectory.loadModelAndData(runDirectory, dataOptions, capacity: iwae.map { min($0, 1024) } ?? 128)
+        let (model, data) = try source.load(capacity: iwae.map { min($0, 1024) } ?? 128)
         let set = examples.map { data.evaluationSet.evenlySpaced($0) } ?? data.evaluationSet
         let loss = try Evaluator.evaluate(model, on: set, seed: seed)
         let n = Double(loss.count)
@@ -118,12 +115,8 @@ extension RunDirectory {
         let (model, ckpt) = try loadModel(run, registry: VAEPipeKit.registry, capacity: max(capacity, 128))
         var options = options
         // The held-out split the run trained beside, unless another is asked for.
-        if options.testFraction == nil, let info = try? RunInfo.read(run) {
-            let a = info.arguments
-            for (i, arg) in a.enumerated() {
-                if arg == "--test-fraction", i + 1 < a.count { options.testFraction = Double(a[i + 1]) }
-                if arg.hasPrefix("--test-fraction=") { options.testFraction = Double(arg.dropFirst("--test-fraction=".count)) }
-            }
+        if options.testFraction == nil, let info = try? RunInfo.read(run), let train = try? Train.parse(info.arguments) {
+            options.testFraction = train.dataOptions.testFraction
         }
         return (model, ckpt, try loadMatching(model, options, registry: VAEPipeKit.registry, recorded: ckpt.pluginRecords))
     }

@@ -36,9 +36,9 @@ struct RunAndData: ParsableArguments {
 
     func validate() throws { try dataOptions.validateLimit() }
 
-    /// The run's model, and the data at its image size.
-    func load() throws -> (VAE, Dataset) {
-        let (model, _, data) = try RunDirectory.loadModelAndData(runDirectory, dataOptions)
+    /// The run's model, holding batches of `capacity` rows, and the data at its image size.
+    func load(capacity: Int = 128) throws -> (VAE, Dataset) {
+        let (model, _, data) = try RunDirectory.loadModelAndData(runDirectory, dataOptions, capacity: capacity)
         return (model, data)
     }
 }

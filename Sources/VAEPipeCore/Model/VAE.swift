@@ -223,6 +223,10 @@ public final class VAE {
         return loss
     }
 
+    /// The posterior moments [rows x 2Z] of the rows the encoder last saw (a training step's,
+    /// `evaluate`'s or `encode`'s).
+    public var posteriorMoments: UnsafePointer<Float> { UnsafePointer(encoder.output) }
+
     /// Posterior moments [batch x 2Z] (means, then log-variances) for `x`.
     public func encode(_ x: UnsafePointer<Float>, batch: Int) -> UnsafePointer<Float> {
         UnsafePointer(encoder.forward(x, batch: batch))

@@ -55,11 +55,12 @@ public final class HeadScorer: RangeKernel {
         guard let b = current, b.dParameters != nil, b.rows > 0, let gradients else { return }
         // Rows added into row 0 one after another: each parameter's sum in row order, reading
         // the rows contiguously (a head with a parameter per pixel has thousands).
+        // An unweighted row's weight is 1, whose products are exact: the same sums as plain adds.
         let p = parameterCount, sums = perRow.pointer
-        if let weights { for j in 0..<p { sums[j] *= weights[0] } }
+        if let w = weights?[0] { for j in 0..<p { sums[j] *= w } }
         for r in 1..<b.rows {
             let row = sums + r * p, w = weights?[r] ?? 1
-            if weights != nil { for j in 0..<p { sums[j] += w * row[j] } } else { for j in 0..<p { sums[j] += row[j] } }
+            for j in 0..<p { sums[j] += w * row[j] }
         }
         for j in 0..<p { gradients[j] += b.scale * sums[j] }
     }

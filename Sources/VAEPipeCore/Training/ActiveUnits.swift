@@ -28,20 +28,12 @@ public struct ActiveUnits: Sendable {
     }
 
     public var count: Int { variances.filter { $0 > Self.threshold }.count }
-}
 
-extension Evaluator {
-    /// The active units of `model` over (up to `limit` evenly spaced examples of) `set`.
-    public static func activeUnits(_ model: VAE, on set: ImageSet, limit: Int = 10_000) throws -> ActiveUnits {
-        let k = model.latent
-        var units = ActiveUnits(latent: k)
-        let batcher = Batcher(set: set.evenlySpaced(limit), batchSize: model.capacity, seed: 0, shuffle: false)
-        let batches = batcher.start(epoch: 0)
-        defer { batches.finish() }
-        while let (x, n) = try batches.next() {
-            let m = model.encode(x, batch: n)
-            for r in 0..<n { units.add(m + r * 2 * k) }
-        }
-        return units
+    /// The sums of every process of a data-parallel job, each having added its share of the examples.
+    public mutating func sum(over collective: Collective) throws {
+        var all = sums + squares + [Double(examples)]
+        try all.withUnsafeMutableBufferPointer { try collective.sum($0.baseAddress!, count: $0.count) }
+        let k = sums.count
+        sums = Array(all[0..<k]); squares = Array(all[k..<2 * k]); examples = Int(all[2 * k])
     }
 }

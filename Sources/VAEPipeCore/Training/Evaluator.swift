@@ -7,6 +7,14 @@ public enum Evaluator {
     /// With `shard`, only this process's share of the set (the processes' sums add up to the
     /// whole set's, example for example).
     public static func evaluate(_ model: VAE, on set: ImageSet, seed: UInt64, shard: Shard = .whole) throws -> BatchLoss {
+        var units = ActiveUnits(latent: model.latent)
+        return try evaluate(model, on: set, seed: seed, shard: shard, activeUnits: &units)
+    }
+
+    /// The same, adding each example's posterior mean to `units` on the way.
+    public static func evaluate(_ model: VAE, on set: ImageSet, seed: UInt64, shard: Shard = .whole,
+                                activeUnits units: inout ActiveUnits) throws -> BatchLoss {
+        let k = model.latent
         let size = model.capacity * shard.count  // so that a share fits the model
         let batcher = Batcher(set: set, batchSize: size, seed: seed, shuffle: false, shard: shard)
         // Every example's noise is picked by its index in the set (see VAE.forward), so the
@@ -17,7 +25,11 @@ public enum Evaluator {
         var total = BatchLoss(), first = 0
         while let (x, n) = try batches.next() {
             var rng = noise
-            if n > 0 { total += model.evaluate(x, batch: n, rng: &rng, offset: first + batches.offset) }
+            if n > 0 {
+                total += model.evaluate(x, batch: n, rng: &rng, offset: first + batches.offset)
+                let moments = model.posteriorMoments
+                for r in 0..<n { units.add(moments + r * 2 * k) }
+            }
             first += size
         }
         return total

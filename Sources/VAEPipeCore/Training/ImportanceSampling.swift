@@ -30,6 +30,7 @@ extension Evaluator {
         let k = model.latent, d = model.inputSize, capacity = model.capacity
         let x = FloatBuffer(count: d), targets = FloatBuffer(count: capacity * d)
         let eps = FloatBuffer(count: capacity * k), z = FloatBuffer(count: capacity * k), nll = FloatBuffer(count: capacity)
+        let moments = FloatBuffer(count: 2 * k), logRatio = FloatBuffer(count: capacity)
         var units = ActiveUnits(latent: k)
         let noise = SplitMix64(seed: seed).derived(0x1A7E)
         var totalLog = 0.0, totalELBO = 0.0
@@ -37,9 +38,8 @@ extension Evaluator {
             try set.copyNormalized(i, into: x.pointer)
             var rng = noise.derived(UInt64(i))
             model.head.prepare(x.pointer, count: d, rng: &rng)
-            let moments = model.encode(x.pointer, batch: 1)
-            let mu = (0..<k).map { moments[$0] }, logVar = (0..<k).map { moments[k + $0] }
-            units.add(moments)
+            moments.pointer.update(from: model.encode(x.pointer, batch: 1), count: 2 * k)
+            units.add(moments.pointer)
             for r in 0..<min(capacity, samples) { (targets.pointer + r * d).update(from: x.pointer, count: d) }
             // Streaming log-sum-exp: `top` the largest log weight so far, `scaled` the sum of
             // exp(log w - top).
@@ -48,18 +48,13 @@ extension Evaluator {
             while done < samples {
                 let b = min(capacity, samples - done)
                 rng.fillNormal(eps.pointer, count: b * k)
-                for r in 0..<b {
-                    for j in 0..<k { z[r * k + j] = mu[j] + exp(0.5 * logVar[j]) * eps[r * k + j] }
-                }
+                // The example's b draws, as a training step's samples of one example.
+                Reparameterization.forward(moments: moments.pointer, eps: eps.pointer, z: z.pointer, batch: 1, latent: k, samples: b)
+                ImportanceWeights.logRatio(moments: moments.pointer, eps: eps.pointer, z: z.pointer, batch: 1, latent: k,
+                                           samples: b, into: logRatio.pointer)
                 model.reconstructionNLL(z.pointer, targets: targets.pointer, batch: b, into: nll.pointer)
                 for r in 0..<b {
-                    // log p(z) - log q(z | x) = sum_j -z_j^2/2 + eps_j^2/2 + logvar_j/2 (the 2 pi terms cancel).
-                    var logRatio = 0.0
-                    for j in 0..<k {
-                        let zj = Double(z[r * k + j]), ej = Double(eps[r * k + j])
-                        logRatio += -0.5 * zj * zj + 0.5 * ej * ej + 0.5 * Double(logVar[j])
-                    }
-                    let logW = -Double(nll[r]) + logRatio
+                    let logW = Double(logRatio[r]) - Double(nll[r])
                     sumLog += logW
                     if logW > top { scaled = scaled * exp(top - logW) + 1; top = logW } else { scaled += exp(logW - top) }
                 }

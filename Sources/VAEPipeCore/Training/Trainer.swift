@@ -184,15 +184,16 @@ public final class Trainer {
             forwardSeconds: totals.forwardSeconds, backwardSeconds: totals.backwardSeconds,
             optimizerSeconds: totals.optimizerSeconds, steps: step, examplesPerSecond: count / totals.seconds)
         if let test {
-            var t = try Evaluator.evaluate(model, on: test, seed: options.seed, shard: collective?.shard ?? .whole)
+            var units = ActiveUnits(latent: model.latent)
+            var t = try Evaluator.evaluate(model, on: test, seed: options.seed, shard: collective?.shard ?? .whole, activeUnits: &units)
             _ = try agree(&t, false)
+            if let c = collective { try units.sum(over: c) }
             report.testNegELBO = t.negELBO / Double(t.count)
             report.testReconstruction = t.reconstruction / Double(t.count)
             report.testKL = t.kl / Double(t.count)
             let d = Double(model.inputSize), dequantization = model.head.isDiscrete ? 0 : d * log(256)
             report.testBitsPerDim = (t.negELBO / Double(t.count) + dequantization) / (d * M_LN2)
-            // Every process has the same weights and encodes the same examples: no sum needed.
-            report.activeUnits = try Evaluator.activeUnits(model, on: test).count
+            report.activeUnits = units.count
         }
         position.reports.append(report)
         position.epoch += 1
