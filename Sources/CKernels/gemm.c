@@ -12,7 +12,10 @@ typedef struct {
     vp_epilogue ep;
     long mc, nc, nchunks_n;
     vp_isa isa;
+    const vp_parts *parts;  // nullable: the depth's parts, when one block holds the whole depth
 } gemm_job;
+
+#define PART_LEVELS 4  // a binary counter's levels: enough for VP_MAX_PARTS parts
 
 // Chunks are at most MC_MAX rows (A's share stays in L2) and NC_MAX columns (the packed B
 // block of one chunk, KC_MAX x NC_MAX floats, is the per-thread scratch).
@@ -239,11 +242,12 @@ static void gemm_task(void *ctx, long task) {
     run_chunk(g, m0, m1, n0, n1, thread_scratch());
 }
 
-void vp_gemm(int trans_a, int trans_b, long m, long n, long k, const float *a, const float *b,
-             float *c, vp_epilogue ep) {
+/// The product a job describes (its leading dimensions set), on the pool.
+static void gemm_run(gemm_job g) {
+    long m = g.m, n = g.n, k = g.k;
+    const vp_epilogue ep = g.ep;
     if (m <= 0 || n <= 0) return;
-    if (k <= 0) { sum_partials(c, NULL, 0, m, n, &ep); return; }  // no product: only the epilogue
-    gemm_job g = {trans_a, trans_b, m, n, k, trans_a ? m : k, trans_b ? k : n, a, b, c, ep, 0, 0, 0, vp_gemm_isa()};
+    if (k <= 0) { sum_partials(g.c, NULL, 0, m, n, &ep); return; }  // no product: only the epilogue
     int mr, nr;
     vp_gemm_tile(g.isa, &mr, &nr);
     int threads = vp_threads();
@@ -263,7 +267,7 @@ void vp_gemm(int trans_a, int trans_b, long m, long n, long k, const float *a, c
             split_job s = {g, round_up(ceil_div(k, tasks), KC_MAX), partials_buffer};
             tasks = ceil_div(k, s.stretch);
             vp_parallel(tasks, split_task, &s);
-            sum_partials(c, partials_buffer, tasks, m, n, &ep);
+            sum_partials(g.c, partials_buffer, tasks, m, n, &ep);
             return;
         }
     }
@@ -290,4 +294,85 @@ void vp_gemm(int trans_a, int trans_b, long m, long n, long k, const float *a, c
     }
     g.mc = mc; g.nc = nc; g.nchunks_n = ceil_div(n, nc);
     vp_parallel(ceil_div(m, mc) * g.nchunks_n, gemm_task, &g);
+}
+
+void vp_gemm(int trans_a, int trans_b, long m, long n, long k, const float *a, const float *b,
+             float *c, vp_epilogue ep) {
+    gemm_run((gemm_job){trans_a, trans_b, m, n, k, trans_a ? m : k, trans_b ? k : n, a, b, c, ep, 0, 0, 0, vp_gemm_isa(), NULL});
+}
+
+// MARK: - A depth in parts
+
+typedef struct { float *c; const float *partials; const long *cuts; long parts, m, n, rows; const vp_epilogue *ep; } tree_job;
+
+// Rows rows*task ..< of C: the parts' products added as a binary counter adds (part 2j with
+// part 2j+1, then those pairs pairwise, ...), a row stretch at a time, then the epilogue.
+static void tree_task(void *ctx, long task) {
+    const tree_job *t = ctx;
+    long i0 = task * t->rows, i1 = i0 + t->rows < t->m ? i0 + t->rows : t->m, n = t->n, mn = t->m * n;
+    const vp_epilogue ep = *t->ep;
+    float held[PART_LEVELS][NC_MAX], row[NC_MAX];
+    for (long i = i0; i < i1; i++) {
+        float *c = t->c + i * n;
+        for (long j0 = 0; j0 < n; j0 += NC_MAX) {
+            long w = n - j0 < NC_MAX ? n - j0 : NC_MAX;
+            int occupied = 0;
+            for (long s = 0; s < t->parts; s++) {
+                const float *p = t->partials + s * mn + i * n + j0;
+                for (long j = 0; j < w; j++) row[j] = p[j];
+                int level = 0;
+                for (; occupied & (1 << level); level++) {
+                    occupied &= ~(1 << level);
+                    for (long j = 0; j < w; j++) row[j] += held[level][j];
+                }
+                if (s + 1 < t->parts) {
+                    occupied |= 1 << level;
+                    for (long j = 0; j < w; j++) held[level][j] = row[j];
+                } else {
+                    for (level = 0; level < PART_LEVELS; level++)
+                        if (occupied & (1 << level))
+                            for (long j = 0; j < w; j++) row[j] += held[level][j];
+                }
+            }
+            if (ep.bias) for (long j = 0; j < w; j++) c[j0 + j] = finish(row[j], c[j0 + j], 1, 1, &ep, ep.bias + j0 + j);
+            else for (long j = 0; j < w; j++) c[j0 + j] = finish(row[j], c[j0 + j], 1, 1, &ep, NULL);
+        }
+    }
+}
+
+static _Thread_local float *parts_buffer;
+static _Thread_local size_t parts_size;
+
+void vp_gemm_parts(long m, long n, long k, const float *a, const float *b, float *c, vp_epilogue ep,
+                   const long *cuts, int parts) {
+    gemm_job g = {1, 0, m, n, k, m, n, a, b, c, ep, 0, 0, 0, vp_gemm_isa(), NULL};
+    if (parts <= 1 || m <= 0 || n <= 0) { gemm_run(g); return; }
+    if (parts > VP_MAX_PARTS || cuts[0] != 0 || cuts[parts] != k) abort();  // a caller's bug
+    int kc = g.isa == VP_ISA_AVX512 ? 192 : 256;  // the ISA's depth block (gemm_kernel.inc's KC)
+    if (k <= kc) {
+        // One depth block: the micro-kernel sums the parts in registers.
+        vp_parts p = {cuts, parts};
+        g.parts = &p;
+        gemm_run(g);
+        return;
+    }
+    // Deeper: each part's product into its own C, then the tree.
+    size_t need = (size_t)parts * m * n;
+    if (parts_size < need) {
+        free(parts_buffer);
+        parts_buffer = aligned_alloc(64, round_up((long)need * 4, 64));
+        parts_size = parts_buffer ? need : 0;
+        if (!parts_buffer) abort();  // once, at the largest product: nothing sensible to do without it
+    }
+    for (int s = 0; s < parts; s++) {
+        gemm_job part = g;
+        part.a = a + cuts[s] * m;
+        part.b = b + cuts[s] * n;
+        part.k = cuts[s + 1] - cuts[s];
+        part.c = parts_buffer + (size_t)s * m * n;
+        part.ep = (vp_epilogue){0, 0, 0};
+        gemm_run(part);
+    }
+    tree_job t = {c, parts_buffer, cuts, parts, m, n, ceil_div(16384, n), &ep};
+    vp_parallel(ceil_div(m, t.rows), tree_task, &t);
 }

@@ -54,6 +54,18 @@ final class MPIJob: Collective, @unchecked Sendable {
         gradientCalls += 1
     }
 
+    func sumPairwise(_ buffer: UnsafeMutablePointer<Float>, count: Int) throws {
+        precondition(size & (size - 1) == 0, "pairwise sums need a power of two of ranks")
+        if pairwiseScratch?.count ?? -1 < count { pairwiseScratch = FloatBuffer(count: count) }
+        let scratch = pairwiseScratch!.pointer
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        try collective(count) { vp_mpi_sum_pairwise_float(buffer, scratch, count, $0, $1) }
+        gradientSeconds += Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+        gradientCalls += 1
+    }
+    /// What a pairwise sum receives, made at the first one.
+    private var pairwiseScratch: FloatBuffer?
+
     func sum(_ buffer: UnsafeMutablePointer<Double>, count: Int) throws {
         try collective(-count) { vp_mpi_sum_double(buffer, count, $0, $1) }
     }

@@ -57,6 +57,9 @@ struct Train: ParsableCommand {
     @Option(help: ArgumentHelp("Posterior samples per example in each step (the ELBO averages over them; iwae weighs them).", valueName: "K"))
     var samples: Int = 1
 
+    @Option(name: .customLong("gradient-parts"), help: ArgumentHelp("Sum each batch's gradients in this many parts added in a fixed tree (1, 2, 4, 8 or 16; default 1 alone, 8 under mpirun): runs on any number of processes that divides it, a power of two, get the same weights bit for bit.", valueName: "P"))
+    var gradientParts: Int?
+
     var objective: Objective {
         Objective(bound: bound, samples: samples, beta: beta, klWarmupEpochs: klWarmup, freeBits: freeBits)
     }
@@ -98,6 +101,9 @@ struct Train: ParsableCommand {
         if klWarmup < 0 { throw ValidationError("--kl-warmup must be at least 0.") }
         if !(freeBits >= 0 && freeBits.isFinite) { throw ValidationError("--free-bits must be a number of at least 0.") }
         if let problem = objective.problem { throw ValidationError(problem + ".") }
+        if let p = gradientParts, !(1...BatchParts.maximum).contains(p) || p & (p - 1) != 0 {
+            throw ValidationError("--gradient-parts must be a power of two from 1 to \(BatchParts.maximum), not \(p).")
+        }
         if let arch, !ModelConfig.architectures.contains(arch) {
             throw ValidationError("--arch must be one of: \(ModelConfig.architectures.joined(separator: ", ")).")
         }
@@ -194,13 +200,18 @@ struct Train: ParsableCommand {
         model.initialize(seed: seed)
         var options = TrainOptions()
         options.batchSize = batch; options.learningRate = lr; options.seed = seed; options.objective = objective
+        options.gradientParts = gradientParts ?? (job == nil ? 1 : BatchParts.dataParallel)
         let trainer = Trainer(model: model, train: dataset.train, test: dataset.test, options: options, collective: job)
         if let checkpoint { try trainer.restore(from: checkpoint, path: run.checkpointPath) }
+        let parts = trainer.state.gradientParts
 
         try run.writeSkipped(dataset.skipped)
         let settings = run.writes ? try RunInfo.write(for: self, dataset: dataset, config: config, fingerprint: fingerprint,
                                                       plugins: run.plugins, previous: previous, to: out) : []
-        let mpi = job.map { "; MPI: \($0.size) ranks (\(MPIJob.libraryVersion)), each a share of every batch of \(batch)" } ?? ""
+        let order = parts == 1 ? "" : job.map { BatchParts(count: parts, shard: $0.shard, total: batch).aligned(with: $0.shard) } == false
+            ? ", gradients in \(parts) parts (\(job!.size) ranks do not divide them: summed in MPI's order)"
+            : ", gradients summed in \(parts) parts (the same weights on any power of two of ranks dividing \(parts))"
+        let mpi = (job.map { "; MPI: \($0.size) ranks (\(MPIJob.libraryVersion)), each a share of every batch of \(batch)" } ?? "") + order
         console.info("model: \(describe(config)), \(model.parameters.count) parameters, head \(headPlugin.id); compute: \(Backend.summary)\(mpi)",
                      event: "model", ["architecture": config.architecture, "parameters": model.parameters.count,
                                       "isa": Backend.isa.name, "threads": Backend.threads, "ranks": job?.size ?? 1])

@@ -60,6 +60,24 @@ typedef struct {
 void vp_gemm(int trans_a, int trans_b, long m, long n, long k, const float *a, const float *b,
              float *c, vp_epilogue epilogue);
 
+/// The most parts `vp_gemm_parts` sums a depth in.
+#define VP_MAX_PARTS 16
+
+/// A depth cut into `count` parts: part s is cuts[s] ..< cuts[s + 1].
+typedef struct {
+    const long *cuts;
+    int count;
+} vp_parts;
+
+/// C[m x n] = the epilogue of A^T B (A stored [k x m], B [k x n]: a weight gradient, whose depth
+/// is a batch's rows), with the depth summed in `parts` parts: each part's product from zero in
+/// depth order, and the parts added in a fixed binary tree (part 2j + part 2j+1, then those
+/// pairwise, ...). A batch's gradient summed in one process then equals, bit for bit, the sum of
+/// the products of aligned groups of its parts computed anywhere and added in the same tree.
+/// cuts[0] = 0 and cuts[parts] = k; at most VP_MAX_PARTS parts.
+void vp_gemm_parts(long m, long n, long k, const float *a, const float *b, float *c, vp_epilogue epilogue,
+                   const long *cuts, int parts);
+
 // MARK: - Adam
 
 /// One Adam step over flat buffers, PyTorch's update order: m = b1 m + (1-b1) g,

@@ -9,6 +9,9 @@
 /// returned instead of aborting, and says this process's rank and the job's size.
 int vp_mpi_init(int *rank, int *size, char *message, size_t message_size);
 int vp_mpi_sum_float(float *buffer, long count, char *message, size_t message_size);
+/// Sums over a power-of-two number of ranks pairwise (rank r with r ^ 1, then r ^ 2, ...): the
+/// same bits on every rank, in a fixed order. `scratch` holds `count` floats.
+int vp_mpi_sum_pairwise_float(float *buffer, float *scratch, long count, char *message, size_t message_size);
 int vp_mpi_sum_double(double *buffer, long count, char *message, size_t message_size);
 int vp_mpi_finalize(void);
 /// Ends the whole job (every rank) with `code`.

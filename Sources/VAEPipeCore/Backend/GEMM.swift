@@ -21,6 +21,24 @@ public enum GEMM {
     }
 }
 
+extension GEMM {
+    /// C[m x n] = A^T B [+ beta C] with A stored [k x m] and B [k x n], whose depth k is a
+    /// batch's rows (times `scale` per example) summed in `parts`' order (see BatchParts): a
+    /// weight gradient.
+    @inline(__always)
+    public static func multiplyTransposed(
+        m: Int, n: Int, k: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, beta: Float = 0,
+        c: UnsafeMutablePointer<Float>, parts: BatchParts, scale: Int = 1
+    ) {
+        let ep = vp_epilogue(beta: beta, bias: nil, relu: 0)
+        if parts.parts == 1 { vp_gemm(1, 0, m, n, k, a, b, c, ep); return }
+        parts.withCuts(scale: scale) { cuts, count in
+            precondition(cuts[count] == k, "GEMM: depth \(k) is not the parts' \(cuts[count]) rows")
+            vp_gemm_parts(m, n, k, a, b, c, ep, cuts, Int32(count))
+        }
+    }
+}
+
 /// The naive triple loop in Double: the tests' oracle for `GEMM.multiply`, and nothing else.
 public enum ReferenceKernels {
     public static func gemm(

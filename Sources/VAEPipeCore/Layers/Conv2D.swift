@@ -3,7 +3,7 @@
 /// pixels and its columns output channels, so y comes out NHWC with no transposes. The batch is
 /// lowered a slice of examples at a time (see `BatchScratch`), so cols stays in cache between
 /// the copy and the product. `height` and `width` are the input's spatial size.
-public final class Conv2D: Layer, ReLUFusing {
+public final class Conv2D: Layer, ReLUFusing, PartSummed {
     public let inChannels: Int, outChannels: Int
     public let height: Int, width: Int
     public let kernel: Int, stride: Int, padding: Int
@@ -69,25 +69,26 @@ public final class Conv2D: Layer, ReLUFusing {
 
     public func backward(
         _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ dy: UnsafePointer<Float>,
-        _ dx: UnsafeMutablePointer<Float>?, batch: Int
+        _ dx: UnsafeMutablePointer<Float>?, batch: Int, parts: BatchParts
     ) {
-        let n = outChannels, k = geometry.windowSize
-        p.accumulateBiasGradient(dy, rows: batch * geometry.gridSize)
-        for (first, count) in cols.slices(batch) {
-            let rows = count * geometry.gridSize, c = cols.pointer(batch: count)
-            let dySlice = dy + first * outputSize
-            // The cached windows are valid when this backward follows the forward of the same x,
-            // as in Sequential (which keeps x unchanged in between); any other call rebuilds them.
-            // After dW the buffer holds dcols instead.
-            if colsSource?.x != x || colsSource?.batch != batch {
-                lowering.im2col(x + first * inputSize, batch: count, into: c)
-            }
-            colsSource = nil
-            // dW += cols^T dy ; dcols = dy W^T, scattered back into dx
-            GEMM.multiply(transA: true, m: k, n: n, k: rows, a: c, b: dySlice, beta: 1, c: p.dw)
-            guard let dx else { continue }
+        let n = outChannels, k = geometry.windowSize, grid = geometry.gridSize
+        p.accumulateBiasGradient(dy, rows: batch * grid, parts: parts, scale: grid)
+        // The cached windows are valid when this backward follows the forward of the same x,
+        // as in Sequential (which keeps x unchanged in between), and one slice held the whole
+        // batch; any other call rebuilds them a slice at a time. Once dW has used a slice's
+        // windows, the buffer holds their gradients instead.
+        let cached = colsSource?.x == x && colsSource?.batch == batch
+        colsSource = nil
+        let buffer = cols.pointer(batch: cached ? batch : min(batch, cols.slice))
+        p.accumulateWeightGradient(parts: parts, groupSize: cols.slice) { examples, dw, beta in
+            let rows = examples.count * grid, dySlice = dy + examples.lowerBound * outputSize
+            let c = cached ? buffer + examples.lowerBound * grid * k : buffer
+            if !cached { lowering.im2col(x + examples.lowerBound * inputSize, batch: examples.count, into: c) }
+            // dW (+)= cols^T dy ; dcols = dy W^T, scattered back into dx
+            GEMM.multiply(transA: true, m: k, n: n, k: rows, a: c, b: dySlice, beta: beta, c: dw)
+            guard let dx else { return }
             GEMM.multiply(transB: true, m: rows, n: k, k: n, a: dySlice, b: p.w, c: c)
-            lowering.col2im(c, batch: count, into: dx + first * inputSize, start: .zero)
+            lowering.col2im(c, batch: examples.count, into: dx + examples.lowerBound * inputSize, start: .zero)
         }
     }
 }

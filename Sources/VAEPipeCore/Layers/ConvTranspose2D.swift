@@ -3,7 +3,7 @@
 /// K = (ky, kx, Cout); each input pixel's row of cols is then scatter-added (col2im) onto the
 /// output window it covers. `height` and `width` are the input's spatial size; the output is
 /// (H - 1) * stride - 2 * padding + kernel on each side (2x for kernel 4, stride 2, padding 1).
-public final class ConvTranspose2D: Layer {
+public final class ConvTranspose2D: Layer, PartSummed {
     public let inChannels: Int, outChannels: Int
     public let height: Int, width: Int
     public let kernel: Int, stride: Int, padding: Int
@@ -63,18 +63,18 @@ public final class ConvTranspose2D: Layer {
 
     public func backward(
         _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ dy: UnsafePointer<Float>,
-        _ dx: UnsafeMutablePointer<Float>?, batch: Int
+        _ dx: UnsafeMutablePointer<Float>?, batch: Int, parts: BatchParts
     ) {
-        let k = geometry.windowSize
+        let k = geometry.windowSize, grid = geometry.gridSize
         // db += column sums of dy ; dcols = im2col(dy) ; dW += x^T dcols ; dx = dcols W^T
-        p.accumulateBiasGradient(dy, rows: batch * outputHeight * outputWidth)
-        for (first, count) in cols.slices(batch) {
-            let rows = count * geometry.gridSize, d = cols.pointer(batch: count)
-            let xSlice = x + first * inputSize
-            lowering.im2col(dy + first * outputSize, batch: count, into: d)
-            GEMM.multiply(transA: true, m: inChannels, n: k, k: rows, a: xSlice, b: d, beta: 1, c: p.dw)
+        p.accumulateBiasGradient(dy, rows: batch * outputHeight * outputWidth, parts: parts, scale: outputHeight * outputWidth)
+        p.accumulateWeightGradient(parts: parts, groupSize: cols.slice) { examples, dw, beta in
+            let rows = examples.count * grid, d = cols.pointer(batch: examples.count)
+            let xSlice = x + examples.lowerBound * inputSize
+            lowering.im2col(dy + examples.lowerBound * outputSize, batch: examples.count, into: d)
+            GEMM.multiply(transA: true, m: inChannels, n: k, k: rows, a: xSlice, b: d, beta: beta, c: dw)
             if let dx {
-                GEMM.multiply(transB: true, m: rows, n: inChannels, k: k, a: d, b: p.w, c: dx + first * inputSize)
+                GEMM.multiply(transB: true, m: rows, n: inChannels, k: k, a: d, b: p.w, c: dx + examples.lowerBound * inputSize)
             }
         }
     }

@@ -196,12 +196,14 @@ final class BatchScratch {
 /// The slices of 0..<batch, `slice` examples each (the last may be shorter), as (first, count)
 /// pairs, without building an array.
 struct BatchSlices: Sequence, IteratorProtocol {
-    let batch: Int, slice: Int
-    private var position = 0
-    init(batch: Int, slice: Int) { self.batch = batch; self.slice = slice }
+    let end: Int, slice: Int
+    private var position: Int
+    init(batch: Int, slice: Int) { self.init(range: 0..<batch, slice: slice) }
+    /// The slices of the examples `range`, from its first.
+    init(range: Range<Int>, slice: Int) { end = range.upperBound; position = range.lowerBound; self.slice = slice }
     mutating func next() -> (first: Int, count: Int)? {
-        guard position < batch else { return nil }
+        guard position < end else { return nil }
         defer { position += slice }
-        return (position, Swift.min(slice, batch - position))
+        return (position, Swift.min(slice, end - position))
     }
 }

@@ -27,6 +27,24 @@ public protocol Layer: AnyObject {
         _ dx: UnsafeMutablePointer<Float>?, batch: Int)
 }
 
+/// A layer whose parameter gradients are sums over the batch's rows: it sums them in the order
+/// `parts` gives (see BatchParts), so that a batch split between processes adds up to the
+/// gradient of the whole, bit for bit. Its plain `backward` sums in one part.
+public protocol PartSummed: Layer {
+    func backward(
+        _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ dy: UnsafePointer<Float>,
+        _ dx: UnsafeMutablePointer<Float>?, batch: Int, parts: BatchParts)
+}
+
+extension PartSummed {
+    public func backward(
+        _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ dy: UnsafePointer<Float>,
+        _ dx: UnsafeMutablePointer<Float>?, batch: Int
+    ) {
+        backward(x, y, dy, dx, batch: batch, parts: .whole(batch))
+    }
+}
+
 /// A layer whose product can apply max(., 0) on its way out (in the GEMM's epilogue), so that a
 /// ReLU after it costs no pass of its own in forward: Sequential then calls this forward with
 /// `relu: true` straight into the ReLU's output and skips the ReLU's forward. The layer's own

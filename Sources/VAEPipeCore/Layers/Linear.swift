@@ -1,5 +1,5 @@
 /// y = x W + b, with W stored [in x out] so both products are plain row-major GEMMs.
-public final class Linear: Layer, ReLUFusing {
+public final class Linear: Layer, ReLUFusing, PartSummed {
     public let inputSize: Int
     public let outputSize: Int
     private var p: WeightsAndBias
@@ -32,12 +32,12 @@ public final class Linear: Layer, ReLUFusing {
 
     public func backward(
         _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ dy: UnsafePointer<Float>,
-        _ dx: UnsafeMutablePointer<Float>?, batch: Int
+        _ dx: UnsafeMutablePointer<Float>?, batch: Int, parts: BatchParts
     ) {
         let n = outputSize
         // dW += x^T dy ; db += column sums of dy ; dx = dy W^T
-        GEMM.multiply(transA: true, m: inputSize, n: n, k: batch, a: x, b: dy, beta: 1, c: p.dw)
-        p.accumulateBiasGradient(dy, rows: batch)
+        GEMM.multiplyTransposed(m: inputSize, n: n, k: batch, a: x, b: dy, beta: 1, c: p.dw, parts: parts)
+        p.accumulateBiasGradient(dy, rows: batch, parts: parts)
         if let dx {
             GEMM.multiply(transB: true, m: batch, n: inputSize, k: n, a: dy, b: p.w, c: dx)
         }

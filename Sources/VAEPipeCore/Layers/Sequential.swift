@@ -10,6 +10,8 @@ public final class Sequential {
     private let firstTrainable: Int
     /// fused[i]: layer i, when it applies the ReLU that follows it (see ReLUFusing).
     private let fused: [ReLUFusing?]
+    /// summed[i]: layer i, when its gradients sum over the batch in parts (see PartSummed).
+    private let summed: [PartSummed?]
 
     public init(_ layers: [Layer], capacity: Int) {
         precondition(!layers.isEmpty)
@@ -21,6 +23,7 @@ public final class Sequential {
         outputs = layers.map { FloatBuffer(count: capacity * $0.outputSize) }
         gradients = layers.map { FloatBuffer(count: capacity * $0.inputSize) }
         firstTrainable = layers.firstIndex { $0.parameterCount > 0 } ?? 0
+        summed = layers.map { $0 as? PartSummed }
         fused = layers.indices.map { i in i + 1 < layers.count && layers[i + 1] is ReLU ? layers[i] as? ReLUFusing : nil }
     }
 
@@ -54,14 +57,20 @@ public final class Sequential {
     /// `dy` is dL/d(output). Unless asked for dL/dx, backward stops at the first layer with
     /// parameters and skips that layer's input gradient: for the encoder nobody needs dL/dx, and
     /// it would cost a third of that layer's GEMM work (and nothing before it, e.g. padding, needs running).
-    public func backward(_ dy: UnsafePointer<Float>, batch: Int, computeInputGradient: Bool) {
+    /// `parts`: the order in which the layers sum their gradients over the batch (default: one part).
+    public func backward(_ dy: UnsafePointer<Float>, batch: Int, computeInputGradient: Bool, parts: BatchParts? = nil) {
+        let parts = parts ?? .whole(batch)
         guard let x = lastInput else { preconditionFailure("backward before forward") }
         let firstTrainable = computeInputGradient ? 0 : self.firstTrainable
         var upstream = dy
         for i in stride(from: layers.count - 1, through: firstTrainable, by: -1) {
             let input = i == 0 ? x : UnsafePointer(outputs[i - 1].pointer)
             let dx: UnsafeMutablePointer<Float>? = (i > firstTrainable || computeInputGradient) ? gradients[i].pointer : nil
-            layers[i].backward(input, outputs[i].pointer, upstream, dx, batch: batch)
+            if let layer = summed[i] {
+                layer.backward(input, outputs[i].pointer, upstream, dx, batch: batch, parts: parts)
+            } else {
+                layers[i].backward(input, outputs[i].pointer, upstream, dx, batch: batch)
+            }
             if let dx { upstream = UnsafePointer(dx) }
         }
     }

@@ -132,8 +132,11 @@ public final class VAE {
     /// The forward half of `trainStep`, including dLoss/dlogits from the head. `share`: these
     /// rows are part of a larger batch split between processes (their gradients are of the whole
     /// batch's mean loss, so the processes' gradients add up to it); nil: the rows are the batch.
+    /// `parts`: the order in which the batch's gradients are summed (see BatchParts; default one part).
     public func trainingForward(_ x: UnsafeMutablePointer<Float>, batch: Int, rng: inout SplitMix64,
-                                share: BatchShare? = nil) -> BatchLoss {
+                                share: BatchShare? = nil, parts: BatchParts? = nil) -> BatchLoss {
+        self.parts = parts ?? .whole(batch)
+        precondition(self.parts.rows == batch, "VAE: \(batch) rows are not the parts' \(self.parts.rows)")
         // Zeroed here, not in the backward half: the head adds its own parameters' gradients
         // while it scores the batch. (After an Adam step they already are.)
         if !parameters.gradientsAreZero { parameters.gradients.zero() }
@@ -144,7 +147,7 @@ public final class VAE {
     /// The backward half of `trainStep`: call right after `trainingForward` on the same batch.
     public func trainingBackward(batch: Int) {
         let moments = UnsafePointer(encoder.output), rows = batch * samples
-        decoder.backward(dLogits.pointer, batch: rows, computeInputGradient: true)
+        decoder.backward(dLogits.pointer, batch: rows, computeInputGradient: true, parts: parts.perExample(samples))
         if importanceWeighted {
             ImportanceWeights.addPriorGradient(z: z.pointer, weights: logWeights.pointer, dz: decoder.inputGradient,
                                                rows: rows, latent: latent, scale: stepScale)
@@ -157,8 +160,11 @@ public final class VAE {
             KLDivergence.backward(moments: moments, dMoments: dMoments.pointer, scale: stepScale,
                                   batch: batch, latent: latent, weights: klWeights.pointer)
         }
-        encoder.backward(dMoments.pointer, batch: batch, computeInputGradient: false)
+        encoder.backward(dMoments.pointer, batch: batch, computeInputGradient: false, parts: parts)
     }
+
+    /// The training step's order of summing gradients (set by `trainingForward`).
+    private var parts = BatchParts.whole(0)
 
     /// The loss without gradients, one posterior sample per example (whatever the training
     /// objective, so test figures compare across objectives). `offset`: the rows' index in the
@@ -208,7 +214,8 @@ public final class VAE {
         // sample's gradient by its normalised importance weight, known once the rows are scored.
         scorer.negativeLogLikelihood(
             logits: logits, targets: k > 1 ? targets.pointer : x, batch: rows, dimension: d, nll: nll.pointer,
-            dLogits: gradients ? dLogits.pointer : nil, scale: weighted ? stepScale : stepScale / Float(k), weighted: weighted)
+            dLogits: gradients ? dLogits.pointer : nil, scale: weighted ? stepScale : stepScale / Float(k), weighted: weighted,
+            parts: gradients ? parts.perExample(k) : nil)
         if weighted {
             lastBound = ImportanceWeights.normalize(logWeights.pointer, nll: nll.pointer, batch: batch, samples: k)
             if gradients { scorer.weighRows(logWeights.pointer) }

@@ -8,12 +8,15 @@ public final class HeadScorer: RangeKernel {
     private let perRow: FloatBuffer
     private var gradients: UnsafeMutablePointer<Float>?
     private var current: HeadBatch?
+    private var parts = BatchParts.whole(0)
+    private let tree: PartTree
 
     public init(head: any Likelihood, capacity: Int) {
         self.head = head
         self.capacity = capacity
         parameterCount = head.parameterSpecs.reduce(0) { $0 + $1.count }
         perRow = FloatBuffer(count: capacity * parameterCount)
+        tree = PartTree(count: parameterCount)
     }
 
     /// Where the head's parameters and their gradients live in the model's flat buffers.
@@ -25,11 +28,14 @@ public final class HeadScorer: RangeKernel {
     /// nll[r] for each of `batch` rows; with dLogits, also scale * dnll/dlogits there and
     /// scale * sum_r dnll[r]/dθ added to the head's gradients. `weighted`: each row's gradients
     /// get a weight too, known only once the rows are scored (the IWAE bound's normalised
-    /// importance weights): the batch is finished by `weighRows`.
+    /// importance weights): the batch is finished by `weighRows`. `parts`: the order in which
+    /// the rows' parameter gradients are summed (default: one part).
     public func negativeLogLikelihood(
         logits: UnsafePointer<Float>, targets: UnsafePointer<Float>, batch: Int, dimension: Int,
-        nll: UnsafeMutablePointer<Float>, dLogits: UnsafeMutablePointer<Float>?, scale: Float, weighted: Bool = false
+        nll: UnsafeMutablePointer<Float>, dLogits: UnsafeMutablePointer<Float>?, scale: Float, weighted: Bool = false,
+        parts: BatchParts? = nil
     ) {
+        self.parts = parts ?? .whole(batch)
         precondition(batch <= capacity, "HeadScorer: batch \(batch) over capacity \(capacity)")
         let wantsParameters = dLogits != nil && parameterCount > 0
         let b = HeadBatch(logits: logits, targets: targets, rows: batch, dimension: dimension, nll: nll,
@@ -53,16 +59,34 @@ public final class HeadScorer: RangeKernel {
 
     private func addParameterGradients(weights: UnsafePointer<Float>?) {
         guard let b = current, b.dParameters != nil, b.rows > 0, let gradients else { return }
-        // Rows added into row 0 one after another: each parameter's sum in row order, reading
-        // the rows contiguously (a head with a parameter per pixel has thousands).
-        // An unweighted row's weight is 1, whose products are exact: the same sums as plain adds.
-        let p = parameterCount, sums = perRow.pointer
-        if let w = weights?[0] { for j in 0..<p { sums[j] *= w } }
-        for r in 1..<b.rows {
-            let row = sums + r * p, w = weights?[r] ?? 1
-            for j in 0..<p { sums[j] += w * row[j] }
+        // Each part's rows added into its first row one after another: each parameter's sum in
+        // row order, reading the rows contiguously (a head with a parameter per pixel has
+        // thousands), times the batch's scale; then the parts in BatchParts' tree. An unweighted
+        // row's weight is 1, whose products are exact: the same sums as plain adds.
+        let p = parameterCount, rows = perRow.pointer, scale = b.scale
+        func sumPart(_ part: Range<Int>, into sums: UnsafeMutablePointer<Float>) {
+            guard let r0 = part.first else { sums.update(repeating: 0, count: p); return }
+            let w0 = weights?[r0] ?? 1
+            for j in 0..<p { sums[j] = w0 * rows[r0 * p + j] }
+            for r in part.dropFirst() {
+                let row = rows + r * p, w = weights?[r] ?? 1
+                for j in 0..<p { sums[j] += w * row[j] }
+            }
+            for j in 0..<p { sums[j] *= scale }
         }
-        for j in 0..<p { gradients[j] += b.scale * sums[j] }
+        parts.withCuts { cuts, count in
+            precondition(cuts[count] == b.rows, "HeadScorer: \(b.rows) rows are not the parts' \(cuts[count])")
+            if count == 1 {
+                sumPart(0..<b.rows, into: rows)
+                VectorMath.add(rows, into: gradients, count: p)
+                return
+            }
+            for s in 0..<count {
+                sumPart(cuts[s]..<cuts[s + 1], into: tree.part)
+                tree.close(last: s + 1 == count)
+            }
+            tree.finish(into: gradients)
+        }
     }
 
     public func run(_ range: Range<Int>) { head.score(rows: range, current!) }

@@ -86,6 +86,14 @@ public enum VectorMath {
         while i < count { x[i] *= a; i += 1 }
     }
 
+    /// y[i] += x[i] for i < count.
+    @inlinable
+    public static func add(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
+        var i = 0
+        while i + 8 <= count { store(load(y + i) + load(x + i), y + i); i += 8 }
+        while i < count { y[i] += x[i]; i += 1 }
+    }
+
     @inlinable @inline(__always)
     public static func load(_ p: UnsafePointer<Float>) -> V { UnsafeRawPointer(p).loadUnaligned(as: V.self) }
 

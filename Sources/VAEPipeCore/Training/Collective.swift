@@ -6,6 +6,11 @@ public protocol Collective: AnyObject {
     var size: Int { get }
     /// Sums `count` floats over all processes, in place: every process gets the same sum.
     func sum(_ buffer: UnsafeMutablePointer<Float>, count: Int) throws
+    /// Sums `count` floats over all processes (a power of two of them), in place, as BatchParts'
+    /// tree adds: each process with its neighbour (rank r with r ^ 1), then those pairs with
+    /// theirs (r ^ 2), and so on. Every process gets the same bits, and they are the bits one
+    /// process gets summing the same parts alone.
+    func sumPairwise(_ buffer: UnsafeMutablePointer<Float>, count: Int) throws
     /// The same for doubles (losses, flags).
     func sum(_ buffer: UnsafeMutablePointer<Double>, count: Int) throws
 }

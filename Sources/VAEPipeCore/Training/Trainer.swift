@@ -5,6 +5,9 @@ public struct TrainOptions: Sendable {
     public var learningRate: Float = 1e-3
     public var seed: UInt64 = 1
     public var objective = Objective()
+    /// The parts each batch's gradients are summed in (see BatchParts): 1 is fastest alone;
+    /// `BatchParts.dataParallel` makes the weights the same on 1, 2, 4 or 8 processes.
+    public var gradientParts = 1
     public init() {}
 }
 
@@ -86,6 +89,7 @@ public final class Trainer {
         batcher = Batcher(set: train, batchSize: options.batchSize, seed: options.seed, shard: collective?.shard ?? .whole)
         rng = SplitMix64(seed: options.seed).derived(0x7EA1)
         position = TrainingState(rng: rng.state)
+        position.gradientParts = options.gradientParts
     }
 
     public var stepsPerEpoch: Int { batcher.batchesPerEpoch }
@@ -138,7 +142,8 @@ public final class Trainer {
             let whole = min(options.batchSize, batcher.set.count - step * options.batchSize)
             var loss = BatchLoss()
             if n > 0 {
-                loss = model.trainingForward(x, batch: n, rng: &rng, share: BatchShare(offset: batches.offset, total: whole))
+                let parts = BatchParts(count: position.gradientParts, shard: collective?.shard ?? .whole, total: whole)
+                loss = model.trainingForward(x, batch: n, rng: &rng, share: BatchShare(offset: batches.offset, total: whole), parts: parts)
             } else {
                 _ = rng.next()  // as the forward pass does: every process's generator stays in step
                 model.klPerDimension.update(repeating: 0, count: model.latent)
@@ -149,7 +154,13 @@ public final class Trainer {
             if n > 0 { model.trainingBackward(batch: n) }
             if let c = collective {
                 // The gradients of the whole batch's mean loss are the sum of the shares'.
-                try c.sum(model.parameters.gradients.pointer, count: model.parameters.count)
+                // Added in the parts' tree when each process holds whole parts, so the sum is the
+                // one a process alone gets; otherwise in whatever order MPI adds.
+                if BatchParts(count: position.gradientParts, shard: c.shard, total: whole).aligned(with: c.shard) {
+                    try c.sumPairwise(model.parameters.gradients.pointer, count: model.parameters.count)
+                } else {
+                    try c.sum(model.parameters.gradients.pointer, count: model.parameters.count)
+                }
                 model.parameters.gradientsAreZero = false
             }
             // One process asking to stop (or diverging) stops them all at this step.

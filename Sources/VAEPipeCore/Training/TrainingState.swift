@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 /// Where training stands: everything besides the weights and Adam's moments that an
@@ -15,12 +16,16 @@ public struct TrainingState: Codable, Sendable, Equatable {
     public var partial = EpochTotals()
     /// Reports of the completed epochs, so metrics.jsonl can be rebuilt to match the weights.
     public var reports: [EpochReport] = []
+    /// The parts each batch's gradients are summed in (see BatchParts): a resumed run keeps
+    /// them, whatever number of processes continues it. 1 in checkpoints from before parts.
+    public var gradientParts = 1
 
     public init(rng: UInt64) { self.rng = rng }
 
     enum CodingKeys: String, CodingKey {
         case epoch, step, rng, partial, reports
         case adamStep = "adam_step"
+        case gradientParts = "gradient_parts"
     }
 
     // The generator state is a full 64-bit value: JSON numbers lose bits above 2^53.
@@ -36,6 +41,10 @@ public struct TrainingState: Codable, Sendable, Equatable {
         adamStep = try c.decode(Int.self, forKey: .adamStep)
         partial = try c.decode(EpochTotals.self, forKey: .partial)
         reports = try c.decode([EpochReport].self, forKey: .reports)
+        gradientParts = try c.decodeIfPresent(Int.self, forKey: .gradientParts) ?? 1
+        guard (1...Int(VP_MAX_PARTS)).contains(gradientParts) else {
+            throw DecodingError.dataCorruptedError(forKey: .gradientParts, in: c, debugDescription: "not 1 to \(VP_MAX_PARTS)")
+        }
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -46,6 +55,7 @@ public struct TrainingState: Codable, Sendable, Equatable {
         try c.encode(adamStep, forKey: .adamStep)
         try c.encode(partial, forKey: .partial)
         try c.encode(reports, forKey: .reports)
+        if gradientParts != 1 { try c.encode(gradientParts, forKey: .gradientParts) }
     }
 }
 
