@@ -1,4 +1,5 @@
 import Foundation
+import VAEPipeCore
 import VAEPipeTestSupport
 import XCTest
 
@@ -42,6 +43,30 @@ final class MPITests: CLITestCase {
             }
             // The checkpoint rank 0 wrote serves a single process.
             XCTAssertEqual(try run(["sample", "--run", dir, "--count", "4", "--out", dir + "/s.png"]).status, 0)
+        }
+    }
+
+    /// Gradients summed in 8 parts (the default under mpirun): 2 and 4 ranks end with one
+    /// process's weights and Adam moments bit for bit, and the same per-epoch figures.
+    func testRanksEndWithOneProcesssWeightsBitForBit() throws {
+        let data = Fixtures.idxDirectory(train: 72, test: 24, side: 8)
+        let args = ["train", "--data", data, "--epochs", "2", "--batch", "20", "--latent", "2", "--hidden", "16", "--lr", "0.01"]
+        let single = Fixtures.temporaryDirectory() + "/single"
+        let alone = try run(args + ["--out", single, "--gradient-parts", "8"])
+        XCTAssertEqual(alone.status, 0, alone.stderr)
+        let expected = try Checkpoint.read(from: single + "/model.safetensors")
+        for ranks in [2, 4] {
+            let dir = Fixtures.temporaryDirectory() + "/ranks\(ranks)"
+            let r = try mpirun(ranks, args + ["--out", dir])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            XCTAssertTrue(r.stdout.contains("gradients summed in 8 parts"), r.stdout)
+            let got = try Checkpoint.read(from: dir + "/model.safetensors")
+            XCTAssertEqual(got.tensors.map(\.name), expected.tensors.map(\.name))
+            for (a, b) in zip(got.tensors, expected.tensors) {
+                XCTAssertTrue(a.values.map(\.bitPattern) == b.values.map(\.bitPattern), "\(ranks) ranks: \(a.name) differs")
+            }
+            let m = try metrics(dir), n = try metrics(single)
+            for (x, y) in zip(m, n) { XCTAssertEqual(x["train_loss"] as! Double, y["train_loss"] as! Double, accuracy: 1e-9) }
         }
     }
 

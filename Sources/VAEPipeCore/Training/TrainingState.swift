@@ -42,8 +42,8 @@ public struct TrainingState: Codable, Sendable, Equatable {
         partial = try c.decode(EpochTotals.self, forKey: .partial)
         reports = try c.decode([EpochReport].self, forKey: .reports)
         gradientParts = try c.decodeIfPresent(Int.self, forKey: .gradientParts) ?? 1
-        guard (1...Int(VP_MAX_PARTS)).contains(gradientParts) else {
-            throw DecodingError.dataCorruptedError(forKey: .gradientParts, in: c, debugDescription: "not 1 to \(VP_MAX_PARTS)")
+        guard (1...Int(VP_MAX_PARTS)).contains(gradientParts) && gradientParts & (gradientParts - 1) == 0 else {
+            throw DecodingError.dataCorruptedError(forKey: .gradientParts, in: c, debugDescription: "not a power of two from 1 to \(VP_MAX_PARTS)")
         }
     }
 
