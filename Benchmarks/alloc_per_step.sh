@@ -5,6 +5,7 @@
 # allocate nothing per step (packing scratch is made once per thread); totals move by a few
 # hundred between runs with the data loader's threads, so read a per-step figure of 0-2 as 0.
 # Needs: a C compiler, dataset-fashion-mnist. Usage: Benchmarks/alloc_per_step.sh [mlp|conv] [bernoulli|gaussian]
+# (EXTRA="--gradient-parts 8" adds train options).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 arch=${1:-mlp}; head=${2:-bernoulli}
@@ -14,7 +15,7 @@ cc -O2 -shared -fPIC -o "$lib" Benchmarks/malloc_count.c
 swift build -c release >/dev/null
 count() {  # threads, examples
   VAEPIPE_THREADS=$1 LD_PRELOAD=$lib .build/release/vaepipe train --data "$DATA" --arch "$arch" \
-    --likelihood "$head" --limit "$2" --epochs 1 --batch 128 --quiet --out "$(mktemp -d)" 2>&1 |
+    --likelihood "$head" --limit "$2" --epochs 1 --batch 128 --quiet ${EXTRA:-} --out "$(mktemp -d)" 2>&1 |
     sed -n 's/heap allocations: //p'
 }
 for threads in 1 2; do
