@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Data-parallel runs against one process, on Fashion-MNIST (10 epochs, batch 128, seed 1):
-#  1. one process summing gradients in 8 parts (--gradient-parts 8), mpirun -np 2, -np 4
-#     --oversubscribe and -np 2 over TCP only (--mca btl tcp,self), which sum in 8 parts by
-#     default; and the plain one-process run (one part). Per-epoch train loss and test neg-ELBO
-#     side by side, and whether the checkpoints hold the same bits (weights and Adam's moments).
-#  2. SIGTERM to mpirun -np 2 mid-run, --resume under -np 2, SIGTERM again, --resume in one
-#     process to the end: the final checkpoint against the uninterrupted -np 2 run's.
+#  1. Gradients summed in 8 parts (--gradient-parts 8): one process, mpirun -np 2, -np 4
+#     --oversubscribe and -np 2 over TCP only (--mca btl tcp,self); then mpirun -np 2 with its
+#     default (2 parts) against one process with --gradient-parts 2, and the plain one-process run
+#     (one part). Per-epoch train loss and test neg-ELBO side by side, and whether the checkpoints
+#     hold the same bits (weights and Adam's moments).
+#  2. SIGTERM to mpirun -np 2 (default parts) mid-run, --resume under -np 2, SIGTERM again,
+#     --resume in one process to the end: the final checkpoint against the uninterrupted run's.
 # Needs: Open MPI, python3 with numpy and safetensors. Usage: Benchmarks/mpi_determinism.sh [equal|resume]...
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -38,14 +39,17 @@ PY
 
 equal() {
   "$B" "${train[@]}" --gradient-parts 8 --out "$out/parts8"
-  mpirun -np 2 "$B" "${train[@]}" --out "$out/np2"
-  mpirun -np 4 --oversubscribe "$B" "${train[@]}" --out "$out/np4"
-  mpirun -np 2 --mca btl tcp,self "$B" "${train[@]}" --out "$out/np2tcp"
+  mpirun -np 2 "$B" "${train[@]}" --gradient-parts 8 --out "$out/np2parts8"
+  mpirun -np 4 --oversubscribe "$B" "${train[@]}" --gradient-parts 8 --out "$out/np4parts8"
+  mpirun -np 2 --mca btl tcp,self "$B" "${train[@]}" --gradient-parts 8 --out "$out/np2tcp"
+  [ -f "$out/np2/model.safetensors" ] || mpirun -np 2 "$B" "${train[@]}" --out "$out/np2"
+  "$B" "${train[@]}" --gradient-parts 2 --out "$out/parts2"
   "$B" "${train[@]}" --out "$out/plain"
-  table "$out/parts8" "$out/np2" "$out/np4" "$out/np2tcp" "$out/plain"
-  for run in np2 np4 np2tcp plain; do
+  table "$out/parts8" "$out/np2parts8" "$out/np4parts8" "$out/np2tcp" "$out/np2" "$out/parts2" "$out/plain"
+  for run in np2parts8 np4parts8 np2tcp parts2 plain; do
     echo "$run against parts8: $(Benchmarks/compare_weights.py "$out/parts8/model.safetensors" "$out/$run/model.safetensors")"
   done
+  echo "np2 (default, 2 parts) against parts2: $(Benchmarks/compare_weights.py "$out/parts2/model.safetensors" "$out/np2/model.safetensors")"
 }
 
 stop_after() {  # seconds, command...: SIGTERM to the command after that long (mpirun passes it on)

@@ -53,6 +53,46 @@ int vp_mpi_sum_pairwise_float(float *buffer, float *scratch, long count, char *m
     return 0;
 }
 
+// Recursive halving in the same pairwise order: at distance d = 1, 2, ... each rank keeps the
+// chunks whose index agrees with its rank in bit d, sends its partner (rank ^ d) the others and
+// adds what it receives, so chunk `rank` ends up summed as vp_mpi_sum_pairwise_float sums it.
+int vp_mpi_reduce_scatter_pairwise_float(float *buffer, float *scratch, long count, long chunk,
+                                         char *message, size_t message_size) {
+    int rank = 0, size = 1, code;
+    if ((code = MPI_Comm_rank(MPI_COMM_WORLD, &rank)) != MPI_SUCCESS) return fail(code, message, message_size);
+    if ((code = MPI_Comm_size(MPI_COMM_WORLD, &size)) != MPI_SUCCESS) return fail(code, message, message_size);
+    if (chunk > (1L << 30)) { snprintf(message, message_size, "a chunk of %ld floats is over MPI's count", chunk); return -1; }
+    for (int d = 1; d < size; d <<= 1) {
+        int partner = rank ^ d;
+        for (int j = 0; j < size; j++) {
+            // Chunks both partners still hold (lower bits equal to the rank's) that the partner keeps.
+            if ((j & (d - 1)) != (rank & (d - 1)) || (j & d) == (rank & d)) continue;
+            int mine = j ^ d;
+            long send_lo = j * chunk < count ? j * chunk : count, send_hi = send_lo + chunk < count ? send_lo + chunk : count;
+            long recv_lo = mine * chunk < count ? mine * chunk : count, recv_hi = recv_lo + chunk < count ? recv_lo + chunk : count;
+            code = MPI_Sendrecv(buffer + send_lo, (int)(send_hi - send_lo), MPI_FLOAT, partner, d,
+                                scratch + recv_lo, (int)(recv_hi - recv_lo), MPI_FLOAT, partner, d, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+            if (code != MPI_SUCCESS) return fail(code, message, message_size);
+            for (long i = recv_lo; i < recv_hi; i++) buffer[i] += scratch[i];
+        }
+    }
+    return 0;
+}
+
+// Every rank's chunk to every rank (a copy: no arithmetic, so the order cannot matter).
+int vp_mpi_allgather_chunks_float(float *buffer, long count, long chunk, char *message, size_t message_size) {
+    int size = 1, code;
+    if ((code = MPI_Comm_size(MPI_COMM_WORLD, &size)) != MPI_SUCCESS) return fail(code, message, message_size);
+    if (count > (1L << 30)) { snprintf(message, message_size, "%ld floats are over MPI's count", count); return -1; }
+    int counts[size], offsets[size];
+    for (int r = 0; r < size; r++) {
+        long lo = r * chunk < count ? r * chunk : count, hi = lo + chunk < count ? lo + chunk : count;
+        counts[r] = (int)(hi - lo); offsets[r] = (int)lo;
+    }
+    code = MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, buffer, counts, offsets, MPI_FLOAT, MPI_COMM_WORLD);
+    return code == MPI_SUCCESS ? 0 : fail(code, message, message_size);
+}
+
 int vp_mpi_sum_double(double *buffer, long count, char *message, size_t message_size) {
     int code = MPI_Allreduce(MPI_IN_PLACE, buffer, (int)count, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
     return code == MPI_SUCCESS ? 0 : fail(code, message, message_size);

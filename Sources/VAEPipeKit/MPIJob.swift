@@ -23,7 +23,8 @@ final class MPIJob: Collective, @unchecked Sendable {
     /// What the collective in progress sums: its element count, negative for doubles (kept as a
     /// number, so that a step builds no string; the watchdog words it).
     private let waitingFor = Atomic<Int>(0)
-    /// Time this rank spent in gradient allreduces (waiting for the others included), and how many.
+    /// Time this rank spent exchanging gradients and updated weights (waiting for the others
+    /// included), and how many steps exchanged.
     private(set) var gradientSeconds: Double = 0
     private(set) var gradientCalls = 0
 
@@ -48,9 +49,7 @@ final class MPIJob: Collective, @unchecked Sendable {
     static var libraryVersion: String { String(cString: vp_mpi_library_version()) }
 
     func sum(_ buffer: UnsafeMutablePointer<Float>, count: Int) throws {
-        let t0 = DispatchTime.now().uptimeNanoseconds
-        try collective(count) { vp_mpi_sum_float(buffer, count, $0, $1) }
-        gradientSeconds += Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+        try timed(count) { vp_mpi_sum_float(buffer, count, $0, $1) }
         gradientCalls += 1
     }
 
@@ -58,11 +57,29 @@ final class MPIJob: Collective, @unchecked Sendable {
         precondition(size & (size - 1) == 0, "pairwise sums need a power of two of ranks")
         if pairwiseScratch?.count ?? -1 < count { pairwiseScratch = FloatBuffer(count: count) }
         let scratch = pairwiseScratch!.pointer
-        let t0 = DispatchTime.now().uptimeNanoseconds
-        try collective(count) { vp_mpi_sum_pairwise_float(buffer, scratch, count, $0, $1) }
-        gradientSeconds += Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+        try timed(count) { vp_mpi_sum_pairwise_float(buffer, scratch, count, $0, $1) }
         gradientCalls += 1
     }
+    func reduceScatterPairwise(_ buffer: UnsafeMutablePointer<Float>, count: Int) throws {
+        precondition(size & (size - 1) == 0, "pairwise sums need a power of two of ranks")
+        if pairwiseScratch?.count ?? -1 < count { pairwiseScratch = FloatBuffer(count: count) }
+        let scratch = pairwiseScratch!.pointer, chunk = Self.segmentLength(count: count, processes: size)
+        try timed(count) { vp_mpi_reduce_scatter_pairwise_float(buffer, scratch, count, chunk, $0, $1) }
+        gradientCalls += 1
+    }
+
+    func allgatherSegments(_ buffer: UnsafeMutablePointer<Float>, count: Int) throws {
+        let chunk = Self.segmentLength(count: count, processes: size)
+        try timed(count) { vp_mpi_allgather_chunks_float(buffer, count, chunk, $0, $1) }
+    }
+
+    /// A collective over `count` floats, its time added to the gradient exchange's.
+    private func timed(_ count: Int, _ body: (UnsafeMutablePointer<CChar>, Int) -> Int32) throws {
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        try collective(count, body)
+        gradientSeconds += Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+    }
+
     /// What a pairwise sum receives, made at the first one.
     private var pairwiseScratch: FloatBuffer?
 

@@ -57,7 +57,7 @@ struct Train: ParsableCommand {
     @Option(help: ArgumentHelp("Posterior samples per example in each step (the ELBO averages over them; iwae weighs them).", valueName: "K"))
     var samples: Int = 1
 
-    @Option(name: .customLong("gradient-parts"), help: ArgumentHelp("Sum each batch's gradients in this many parts added in a fixed tree (1, 2, 4, 8 or 16; default 1 alone, 8 under mpirun): runs on any number of processes that divides it, a power of two, get the same weights bit for bit.", valueName: "P"))
+    @Option(name: .customLong("gradient-parts"), help: ArgumentHelp("Sum each batch's gradients in this many parts added in a fixed tree (1, 2, 4, 8 or 16; default: 1 alone, the number of ranks under mpirun): runs on any power of two of processes that divides it get the same weights bit for bit, so 8 lets a run move between 1, 2, 4 and 8.", valueName: "P"))
     var gradientParts: Int?
 
     var objective: Objective {
@@ -200,7 +200,7 @@ struct Train: ParsableCommand {
         model.initialize(seed: seed)
         var options = TrainOptions()
         options.batchSize = batch; options.learningRate = lr; options.seed = seed; options.objective = objective
-        options.gradientParts = gradientParts ?? (job == nil ? 1 : BatchParts.dataParallel)
+        options.gradientParts = gradientParts ?? job.map { BatchParts.dataParallel(ranks: $0.size) } ?? 1
         let trainer = Trainer(model: model, train: dataset.train, test: dataset.test, options: options, collective: job)
         if let checkpoint { try trainer.restore(from: checkpoint, path: run.checkpointPath) }
         let parts = trainer.state.gradientParts
@@ -210,7 +210,7 @@ struct Train: ParsableCommand {
                                                       plugins: run.plugins, previous: previous, to: out) : []
         let order = parts == 1 ? "" : job.map { BatchParts(count: parts, shard: $0.shard, total: batch).aligned(with: $0.shard) } == false
             ? ", gradients in \(parts) parts (\(job!.size) ranks do not divide them: summed in MPI's order)"
-            : ", gradients summed in \(parts) parts (the same weights on any power of two of ranks dividing \(parts))"
+            : ", gradients summed in \(parts) parts (the same weights on any power of two of processes dividing \(parts))"
         let mpi = (job.map { "; MPI: \($0.size) ranks (\(MPIJob.libraryVersion)), each a share of every batch of \(batch)" } ?? "") + order
         console.info("model: \(describe(config)), \(model.parameters.count) parameters, head \(headPlugin.id); compute: \(Backend.summary)\(mpi)",
                      event: "model", ["architecture": config.architecture, "parameters": model.parameters.count,
@@ -273,7 +273,8 @@ struct Train: ParsableCommand {
         let reports = trainer.state.reports
         console.info(timingSummary(reports, examplesPerEpoch: dataset.train.count), event: "summary")
         if let job, job.gradientCalls > 0 {
-            console.info(String(format: "MPI: %d gradient allreduces of %d floats, %.2f ms each on rank 0 (its wait for the other ranks included; in the backward time above)",
+            let how = trainer.shardsOptimizer ? "gradient reduce-scatters and weight all-gathers" : "gradient allreduces"
+            console.info(String(format: "MPI: %d \(how) of %d floats, %.2f ms each on rank 0 (its wait for the other ranks included; in the backward and optimizer times above)",
                                 job.gradientCalls, model.parameters.count, 1000 * job.gradientSeconds / Double(job.gradientCalls)),
                          event: "mpi", ["allreduces": job.gradientCalls, "seconds": job.gradientSeconds])
         }

@@ -46,8 +46,8 @@ final class MPITests: CLITestCase {
         }
     }
 
-    /// Gradients summed in 8 parts (the default under mpirun): 2 and 4 ranks end with one
-    /// process's weights and Adam moments bit for bit, and the same per-epoch figures.
+    /// Gradients summed in 8 parts: 2 and 4 ranks end with one process's weights and Adam
+    /// moments bit for bit, and the same per-epoch figures; by default, 2 ranks sum in 2 parts.
     func testRanksEndWithOneProcesssWeightsBitForBit() throws {
         let data = Fixtures.idxDirectory(train: 72, test: 24, side: 8)
         let args = ["train", "--data", data, "--epochs", "2", "--batch", "20", "--latent", "2", "--hidden", "16", "--lr", "0.01"]
@@ -57,7 +57,7 @@ final class MPITests: CLITestCase {
         let expected = try Checkpoint.read(from: single + "/model.safetensors")
         for ranks in [2, 4] {
             let dir = Fixtures.temporaryDirectory() + "/ranks\(ranks)"
-            let r = try mpirun(ranks, args + ["--out", dir])
+            let r = try mpirun(ranks, args + ["--out", dir, "--gradient-parts", "8"])
             XCTAssertEqual(r.status, 0, r.stderr)
             XCTAssertTrue(r.stdout.contains("gradients summed in 8 parts"), r.stdout)
             let got = try Checkpoint.read(from: dir + "/model.safetensors")
@@ -68,6 +68,8 @@ final class MPITests: CLITestCase {
             let m = try metrics(dir), n = try metrics(single)
             for (x, y) in zip(m, n) { XCTAssertEqual(x["train_loss"] as! Double, y["train_loss"] as! Double, accuracy: 1e-9) }
         }
+        let r = try mpirun(2, args + ["--out", Fixtures.temporaryDirectory() + "/default"])
+        XCTAssertTrue(r.stdout.contains("gradients summed in 2 parts"), r.stdout)
     }
 
     /// A rank that fails ends the whole job with one line naming it, without hanging.

@@ -12,6 +12,12 @@ int vp_mpi_sum_float(float *buffer, long count, char *message, size_t message_si
 /// Sums over a power-of-two number of ranks pairwise (rank r with r ^ 1, then r ^ 2, ...): the
 /// same bits on every rank, in a fixed order. `scratch` holds `count` floats.
 int vp_mpi_sum_pairwise_float(float *buffer, float *scratch, long count, char *message, size_t message_size);
+/// The pairwise sum's chunk `rank` (floats rank*chunk ..< (rank+1)*chunk, clamped to count) into
+/// the buffer of each rank (a power of two of them); the other chunks are left partial.
+int vp_mpi_reduce_scatter_pairwise_float(float *buffer, float *scratch, long count, long chunk,
+                                         char *message, size_t message_size);
+/// Each rank's chunk of the buffer to every rank.
+int vp_mpi_allgather_chunks_float(float *buffer, long count, long chunk, char *message, size_t message_size);
 int vp_mpi_sum_double(double *buffer, long count, char *message, size_t message_size);
 int vp_mpi_finalize(void);
 /// Ends the whole job (every rank) with `code`.

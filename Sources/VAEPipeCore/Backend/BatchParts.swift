@@ -11,8 +11,12 @@ import CKernels
 /// One part (`count` 1) is the plain row-order sum, the fastest: summing in parts costs the weight
 /// gradients' products an extra store or load of the register tile per part.
 public struct BatchParts: Sendable, Equatable {
-    /// Parts of a data-parallel run's batches: 1, 2, 4 or 8 processes give the same weights.
-    public static let dataParallel = 8
+    /// Parts of a data-parallel run's batches on `ranks` processes, unless asked for more: as many
+    /// as there are processes (each then sums its share plainly, at full speed) when they are a
+    /// power of two, else one (their shares are not whole parts).
+    public static func dataParallel(ranks: Int) -> Int {
+        ranks <= maximum && ranks & (ranks - 1) == 0 ? ranks : 1
+    }
     /// The most parts a batch can be summed in.
     public static let maximum = Int(VP_MAX_PARTS)
 

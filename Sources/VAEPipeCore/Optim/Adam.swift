@@ -21,15 +21,19 @@ public final class Adam {
     /// Sets the step count of a restored optimizer (its moments are loaded into `m` and `v`).
     public func restore(step: Int) { self.step = step }
 
-    public func update(_ store: ParameterStore) {
+    /// One step for the parameters `range` (default all of them): a process of a data-parallel
+    /// job may update only its own segment, and the processes then share the segments' new values.
+    public func update(_ store: ParameterStore, range: Range<Int>? = nil) {
         precondition(store.count == m.count)
+        let r = range ?? 0..<store.count
         step += 1
         let bc1 = 1 - Float(pow(Double(beta1), Double(step)))
         let bc2 = 1 - Float(pow(Double(beta2), Double(step)))
         // One pass per parameter (Sources/CKernels/adam.c, compiled for the CPU's ISA), split
         // over the pool; it clears each gradient as it reads it (the next step's zeroing, for free).
-        vp_adam(store.values.pointer, store.gradients.pointer, m.pointer, v.pointer, store.count,
+        let o = r.lowerBound
+        vp_adam(store.values.pointer + o, store.gradients.pointer + o, m.pointer + o, v.pointer + o, r.count,
                 beta1, beta2, eps, learningRate / bc1, 1 / bc2.squareRoot())
-        store.gradientsAreZero = true
+        store.gradientsAreZero = r.count == store.count
     }
 }

@@ -11,11 +11,27 @@ public protocol Collective: AnyObject {
     /// theirs (r ^ 2), and so on. Every process gets the same bits, and they are the bits one
     /// process gets summing the same parts alone.
     func sumPairwise(_ buffer: UnsafeMutablePointer<Float>, count: Int) throws
+    /// Sums as `sumPairwise` does (the same bits), but only this process's `segment(of: count)`
+    /// of the sum is complete afterwards: the first half of an allreduce, for an optimizer step
+    /// that each process takes on its own segment.
+    func reduceScatterPairwise(_ buffer: UnsafeMutablePointer<Float>, count: Int) throws
+    /// Every process's segment of `buffer` to every process.
+    func allgatherSegments(_ buffer: UnsafeMutablePointer<Float>, count: Int) throws
     /// The same for doubles (losses, flags).
     func sum(_ buffer: UnsafeMutablePointer<Double>, count: Int) throws
 }
 
 extension Collective {
+    /// This process's segment of a buffer of `count` values: equal segments in rank order, each
+    /// a whole number of 16-float vectors (the last takes the rest), so an elementwise kernel
+    /// over a segment computes each value as it does over the whole buffer.
+    public func segment(of count: Int) -> Range<Int> {
+        let length = Self.segmentLength(count: count, processes: size), lo = min(rank * length, count)
+        return lo..<min(lo + length, count)
+    }
+
+    public static func segmentLength(count: Int, processes: Int) -> Int { ((count + processes - 1) / processes + 15) / 16 * 16 }
+
     /// This process's share of every batch.
     public var shard: Shard { Shard(index: rank, count: size) }
 }

@@ -6,7 +6,7 @@ public struct TrainOptions: Sendable {
     public var seed: UInt64 = 1
     public var objective = Objective()
     /// The parts each batch's gradients are summed in (see BatchParts): 1 is fastest alone;
-    /// `BatchParts.dataParallel` makes the weights the same on 1, 2, 4 or 8 processes.
+    /// P makes the weights the same on any power of two of processes dividing P.
     public var gradientParts = 1
     public init() {}
 }
@@ -152,22 +152,30 @@ public final class Trainer {
             var bound = n > 0 ? model.lastBound : 0
             let t1 = DispatchTime.now().uptimeNanoseconds
             if n > 0 { model.trainingBackward(batch: n) }
+            let store = model.parameters
             if let c = collective {
-                // The gradients of the whole batch's mean loss are the sum of the shares'.
-                // Added in the parts' tree when each process holds whole parts, so the sum is the
-                // one a process alone gets; otherwise in whatever order MPI adds.
-                if BatchParts(count: position.gradientParts, shard: c.shard, total: whole).aligned(with: c.shard) {
-                    try c.sumPairwise(model.parameters.gradients.pointer, count: model.parameters.count)
+                // The gradients of the whole batch's mean loss are the sum of the shares'. When each
+                // process holds whole parts, they are added in the parts' tree (the sum a process
+                // alone gets), each process completing only its segment, which it alone steps
+                // below; otherwise in whatever order MPI adds, and every process steps them all.
+                if shardsOptimizer {
+                    try c.reduceScatterPairwise(store.gradients.pointer, count: store.count)
                 } else {
-                    try c.sum(model.parameters.gradients.pointer, count: model.parameters.count)
+                    try c.sum(store.gradients.pointer, count: store.count)
                 }
-                model.parameters.gradientsAreZero = false
+                store.gradientsAreZero = false
             }
             // One process asking to stop (or diverging) stops them all at this step.
             let stop = try agree(&loss, step + 1 < stepsPerEpoch && shouldStop(), &bound)
             guard loss.negELBO.isFinite else { throw VAEPipeError.trainingDiverged(epoch: epoch, step: step + 1) }
             let t2 = DispatchTime.now().uptimeNanoseconds
-            optimizer.update(model.parameters)
+            if let c = collective, shardsOptimizer {
+                optimizer.update(store, range: c.segment(of: store.count))
+                try c.allgatherSegments(store.values.pointer, count: store.count)
+                momentsAreShared = false
+            } else {
+                optimizer.update(store)
+            }
             let t3 = DispatchTime.now().uptimeNanoseconds
             forward += t1 - t0; backward += t2 - t1; update += t3 - t2
             totals.loss += loss
@@ -186,6 +194,7 @@ public final class Trainer {
         totals.optimizerSeconds += Double(update) / 1e9
         position.step = step
         position.partial = totals
+        try shareMoments()
         if stopped { return nil }
 
         let l = totals.loss, count = Double(l.count)
@@ -211,6 +220,26 @@ public final class Trainer {
         position.step = 0
         position.partial = EpochTotals()
         return report
+    }
+
+    /// True when each process of a data-parallel job holds whole parts of every batch (see
+    /// BatchParts): the processes then add their gradients in the parts' tree, and each takes
+    /// Adam's step on its own segment of the parameters (a reduce-scatter, the step, an
+    /// all-gather of the new weights: an allreduce's traffic, a 1/N share of the optimizer's work).
+    public var shardsOptimizer: Bool {
+        guard let c = collective, c.size > 1 else { return false }
+        return BatchParts(count: position.gradientParts, shard: c.shard, total: options.batchSize).aligned(with: c.shard)
+    }
+    /// False while some process's Adam moments are newer than the others' copies.
+    private var momentsAreShared = true
+
+    /// Every process's segment of Adam's moments to every process, so that the checkpoint (rank
+    /// 0's) holds them all. At the end of each `continueEpoch`, on every process.
+    private func shareMoments() throws {
+        guard let c = collective, !momentsAreShared else { return }
+        try c.allgatherSegments(optimizer.m.pointer, count: optimizer.m.count)
+        try c.allgatherSegments(optimizer.v.pointer, count: optimizer.v.count)
+        momentsAreShared = true
     }
 
     /// Sets the model's KL weights for this step's backward pass from the objective, and returns
