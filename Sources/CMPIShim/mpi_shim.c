@@ -32,30 +32,10 @@ int vp_mpi_sum_float(float *buffer, long count, char *message, size_t message_si
     return 0;
 }
 
-// Recursive doubling: at distance d = 1, 2, 4, ... each rank swaps its whole buffer with rank ^ d
-// and adds. a + b and b + a are the same float, so both partners hold the same bits, and the sums
-// pair up as a binary tree over the ranks in rank order.
-int vp_mpi_sum_pairwise_float(float *buffer, float *scratch, long count, char *message, size_t message_size) {
-    int rank = 0, size = 1, code;
-    if ((code = MPI_Comm_rank(MPI_COMM_WORLD, &rank)) != MPI_SUCCESS) return fail(code, message, message_size);
-    if ((code = MPI_Comm_size(MPI_COMM_WORLD, &size)) != MPI_SUCCESS) return fail(code, message, message_size);
-    for (int d = 1; d < size; d <<= 1) {
-        int partner = rank ^ d;
-        for (long done = 0; done < count;) {
-            int n = count - done > (1L << 30) ? 1 << 30 : (int)(count - done);
-            code = MPI_Sendrecv(buffer + done, n, MPI_FLOAT, partner, d, scratch + done, n, MPI_FLOAT, partner, d,
-                                MPI_COMM_WORLD, MPI_STATUS_IGNORE);
-            if (code != MPI_SUCCESS) return fail(code, message, message_size);
-            done += n;
-        }
-        for (long i = 0; i < count; i++) buffer[i] += scratch[i];
-    }
-    return 0;
-}
-
-// Recursive halving in the same pairwise order: at distance d = 1, 2, ... each rank keeps the
-// chunks whose index agrees with its rank in bit d, sends its partner (rank ^ d) the others and
-// adds what it receives, so chunk `rank` ends up summed as vp_mpi_sum_pairwise_float sums it.
+// Recursive halving: at distance d = 1, 2, 4, ... each rank keeps the chunks whose index agrees
+// with its rank in bit d, sends its partner (rank ^ d) the others and adds what it receives.
+// a + b and b + a are the same float, so both partners' sums hold the same bits, and the sums
+// pair up as a binary tree over the ranks in rank order (r with r ^ 1, then those pairs, ...).
 int vp_mpi_reduce_scatter_pairwise_float(float *buffer, float *scratch, long count, long chunk,
                                          char *message, size_t message_size) {
     int rank = 0, size = 1, code;

@@ -23,6 +23,12 @@ final class MPIJob: Collective, @unchecked Sendable {
     /// What the collective in progress sums: its element count, negative for doubles (kept as a
     /// number, so that a step builds no string; the watchdog words it).
     private let waitingFor = Atomic<Int>(0)
+    /// Which collective that is (an index into `Exchange.names`).
+    private let waitingIn = Atomic<Int>(0)
+    private enum Exchange: Int {
+        case allreduce, reduceScatter, allGather
+        static let names = ["allreduce", "reduce-scatter", "all-gather"]
+    }
     /// Time this rank spent exchanging gradients and updated weights (waiting for the others
     /// included), and how many steps exchanged.
     private(set) var gradientSeconds: Double = 0
@@ -49,34 +55,27 @@ final class MPIJob: Collective, @unchecked Sendable {
     static var libraryVersion: String { String(cString: vp_mpi_library_version()) }
 
     func sum(_ buffer: UnsafeMutablePointer<Float>, count: Int) throws {
-        try timed(count) { vp_mpi_sum_float(buffer, count, $0, $1) }
+        try timed(count, .allreduce) { vp_mpi_sum_float(buffer, count, $0, $1) }
         gradientCalls += 1
     }
 
-    func sumPairwise(_ buffer: UnsafeMutablePointer<Float>, count: Int) throws {
-        precondition(size & (size - 1) == 0, "pairwise sums need a power of two of ranks")
-        if pairwiseScratch?.count ?? -1 < count { pairwiseScratch = FloatBuffer(count: count) }
-        let scratch = pairwiseScratch!.pointer
-        try timed(count) { vp_mpi_sum_pairwise_float(buffer, scratch, count, $0, $1) }
-        gradientCalls += 1
-    }
     func reduceScatterPairwise(_ buffer: UnsafeMutablePointer<Float>, count: Int) throws {
         precondition(size & (size - 1) == 0, "pairwise sums need a power of two of ranks")
         if pairwiseScratch?.count ?? -1 < count { pairwiseScratch = FloatBuffer(count: count) }
         let scratch = pairwiseScratch!.pointer, chunk = Self.segmentLength(count: count, processes: size)
-        try timed(count) { vp_mpi_reduce_scatter_pairwise_float(buffer, scratch, count, chunk, $0, $1) }
+        try timed(count, .reduceScatter) { vp_mpi_reduce_scatter_pairwise_float(buffer, scratch, count, chunk, $0, $1) }
         gradientCalls += 1
     }
 
     func allgatherSegments(_ buffer: UnsafeMutablePointer<Float>, count: Int) throws {
         let chunk = Self.segmentLength(count: count, processes: size)
-        try timed(count) { vp_mpi_allgather_chunks_float(buffer, count, chunk, $0, $1) }
+        try timed(count, .allGather) { vp_mpi_allgather_chunks_float(buffer, count, chunk, $0, $1) }
     }
 
     /// A collective over `count` floats, its time added to the gradient exchange's.
-    private func timed(_ count: Int, _ body: (UnsafeMutablePointer<CChar>, Int) -> Int32) throws {
+    private func timed(_ count: Int, _ kind: Exchange, _ body: (UnsafeMutablePointer<CChar>, Int) -> Int32) throws {
         let t0 = DispatchTime.now().uptimeNanoseconds
-        try collective(count, body)
+        try collective(count, kind, body)
         gradientSeconds += Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
     }
 
@@ -87,16 +86,18 @@ final class MPIJob: Collective, @unchecked Sendable {
         try collective(-count) { vp_mpi_sum_double(buffer, count, $0, $1) }
     }
 
-    private static func describe(_ elements: Int) -> String {
-        "allreduce of \(abs(elements)) " + (elements < 0 ? "doubles" : "floats")
+    private static func describe(_ elements: Int, _ kind: Int) -> String {
+        Exchange.names[kind] + " of \(abs(elements)) " + (elements < 0 ? "doubles" : "floats")
     }
 
-    private func collective(_ elements: Int, _ body: (UnsafeMutablePointer<CChar>, Int) -> Int32) throws {
+    private func collective(_ elements: Int, _ kind: Exchange = .allreduce,
+                            _ body: (UnsafeMutablePointer<CChar>, Int) -> Int32) throws {
         waitingFor.store(elements, ordering: .relaxed)
+        waitingIn.store(kind.rawValue, ordering: .relaxed)
         waitingSince.store(DispatchTime.now().uptimeNanoseconds, ordering: .releasing)
         defer { waitingSince.store(0, ordering: .releasing) }
         if let message = failureMessage(body) {
-            throw VAEPipeError.invalidOption("rank \(rank) of \(size): \(Self.describe(elements)) failed: \(message)")
+            throw VAEPipeError.invalidOption("rank \(rank) of \(size): \(Self.describe(elements, kind.rawValue)) failed: \(message)")
         }
     }
 
@@ -107,7 +108,7 @@ final class MPIJob: Collective, @unchecked Sendable {
             guard since != 0 else { continue }
             let waited = Double(DispatchTime.now().uptimeNanoseconds - since) / 1e9
             guard waited > timeout else { continue }
-            let name = Self.describe(waitingFor.load(ordering: .relaxed))
+            let name = Self.describe(waitingFor.load(ordering: .relaxed), waitingIn.load(ordering: .relaxed))
             let message = "Error: vaepipe rank \(rank) of \(size): the other ranks did not join the \(name) for \(Int(waited)) s "
                 + "(VAEPIPE_MPI_TIMEOUT=\(Int(timeout))): a rank has died or hangs; ending the job\n"
             FileHandle.standardError.write(Data(message.utf8))

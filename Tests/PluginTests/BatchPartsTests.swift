@@ -38,7 +38,7 @@ final class BatchPartsTests: XCTestCase {
             part.trainingBackward(batch: rows.count)
             perProcess.append(part.parameters.gradients.array)
         }
-        // As vp_mpi_sum_pairwise_float adds: rank r with r ^ 1, then with r ^ 2.
+        // As vp_mpi_reduce_scatter_pairwise_float adds: rank r with r ^ 1, then with r ^ 2.
         var d = 1
         while d < processes {
             perProcess = perProcess.indices.map { r in zip(perProcess[r], perProcess[r ^ d]).map { $0 + $1 } }

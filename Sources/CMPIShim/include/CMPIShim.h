@@ -9,11 +9,9 @@
 /// returned instead of aborting, and says this process's rank and the job's size.
 int vp_mpi_init(int *rank, int *size, char *message, size_t message_size);
 int vp_mpi_sum_float(float *buffer, long count, char *message, size_t message_size);
-/// Sums over a power-of-two number of ranks pairwise (rank r with r ^ 1, then r ^ 2, ...): the
-/// same bits on every rank, in a fixed order. `scratch` holds `count` floats.
-int vp_mpi_sum_pairwise_float(float *buffer, float *scratch, long count, char *message, size_t message_size);
-/// The pairwise sum's chunk `rank` (floats rank*chunk ..< (rank+1)*chunk, clamped to count) into
-/// the buffer of each rank (a power of two of them); the other chunks are left partial.
+/// Sums over a power-of-two number of ranks pairwise (rank r with r ^ 1, then r ^ 2, ...), the
+/// same bits on every rank, but leaves each rank only its chunk of the sum (floats rank*chunk ..<
+/// (rank+1)*chunk, clamped to count); the other chunks are left partial. `scratch` holds `count` floats.
 int vp_mpi_reduce_scatter_pairwise_float(float *buffer, float *scratch, long count, long chunk,
                                          char *message, size_t message_size);
 /// Each rank's chunk of the buffer to every rank.

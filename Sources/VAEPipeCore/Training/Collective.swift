@@ -8,12 +8,9 @@ public protocol Collective: AnyObject {
     func sum(_ buffer: UnsafeMutablePointer<Float>, count: Int) throws
     /// Sums `count` floats over all processes (a power of two of them), in place, as BatchParts'
     /// tree adds: each process with its neighbour (rank r with r ^ 1), then those pairs with
-    /// theirs (r ^ 2), and so on. Every process gets the same bits, and they are the bits one
-    /// process gets summing the same parts alone.
-    func sumPairwise(_ buffer: UnsafeMutablePointer<Float>, count: Int) throws
-    /// Sums as `sumPairwise` does (the same bits), but only this process's `segment(of: count)`
-    /// of the sum is complete afterwards: the first half of an allreduce, for an optimizer step
-    /// that each process takes on its own segment.
+    /// theirs (r ^ 2), and so on, the bits one process gets summing the same parts alone. Only this
+    /// process's `segment(of: count)` of the sum is complete afterwards: the first half of an
+    /// allreduce, for an optimizer step that each process takes on its own segment.
     func reduceScatterPairwise(_ buffer: UnsafeMutablePointer<Float>, count: Int) throws
     /// Every process's segment of `buffer` to every process.
     func allgatherSegments(_ buffer: UnsafeMutablePointer<Float>, count: Int) throws
