@@ -32,9 +32,10 @@ public enum PluginBuilder {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         p.arguments = [tool] + arguments
+        // One pipe for both: swift build reports compile errors on standard output.
         let err = Pipe()
         p.standardError = err
-        p.standardOutput = FileHandle.nullDevice
+        p.standardOutput = err
         try p.run()
         let message = err.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
