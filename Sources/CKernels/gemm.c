@@ -24,6 +24,10 @@ typedef struct {
 #define KC_MAX 256
 #define VP_GEMM_BIG 1.5e8  // m n k from which chunks are cut finer than one per thread
 #define A_SCRATCH (MC_MAX * KC_MAX)
+// Each ISA's depth block (at most KC_MAX): the kernels' KC, and where vp_gemm_parts can sum parts in registers.
+#define KC_GENERIC 256
+#define KC_AVX2 256
+#define KC_AVX512 192
 #define B_SCRATCH (NC_MAX * KC_MAX)
 
 /// What the epilogue makes of one element: r is the product (or sum of partial products) and
@@ -78,7 +82,7 @@ static inline __attribute__((always_inline)) void transpose_block(
 #define SUFFIX generic
 #define VEC 4
 #define MR 4
-#define KC 256
+#define KC KC_GENERIC
 #include "gemm_kernel.inc"
 #undef SUFFIX
 #undef VEC
@@ -90,7 +94,7 @@ static inline __attribute__((always_inline)) void transpose_block(
 #define SUFFIX avx2
 #define VEC 8
 #define MR 6
-#define KC 256
+#define KC KC_AVX2
 #include "gemm_kernel.inc"
 #undef SUFFIX
 #undef VEC
@@ -102,7 +106,7 @@ static inline __attribute__((always_inline)) void transpose_block(
 #define SUFFIX avx512
 #define VEC 16
 #define MR 12
-#define KC 192
+#define KC KC_AVX512
 #include "gemm_kernel.inc"
 #undef SUFFIX
 #undef VEC
@@ -303,7 +307,7 @@ void vp_gemm(int trans_a, int trans_b, long m, long n, long k, const float *a, c
 
 // MARK: - A depth in parts
 
-typedef struct { float *c; const float *partials; const long *cuts; long parts, m, n, rows; const vp_epilogue *ep; } tree_job;
+typedef struct { float *c; const float *partials; long parts, m, n, rows; const vp_epilogue *ep; } tree_job;
 
 // Rows rows*task ..< of C: the parts' products added as a binary counter adds (part 2j with
 // part 2j+1, then those pairs pairwise, ...), a row stretch at a time, then the epilogue.
@@ -348,7 +352,7 @@ void vp_gemm_parts(long m, long n, long k, const float *a, const float *b, float
     gemm_job g = {1, 0, m, n, k, m, n, a, b, c, ep, 0, 0, 0, vp_gemm_isa(), NULL};
     if (parts <= 1 || m <= 0 || n <= 0) { gemm_run(g); return; }
     if (parts > VP_MAX_PARTS || cuts[0] != 0 || cuts[parts] != k) abort();  // a caller's bug
-    int kc = g.isa == VP_ISA_AVX512 ? 192 : 256;  // the ISA's depth block (gemm_kernel.inc's KC)
+    int kc = g.isa == VP_ISA_AVX512 ? KC_AVX512 : g.isa == VP_ISA_AVX2 ? KC_AVX2 : KC_GENERIC;
     if (k <= kc) {
         // One depth block: the micro-kernel sums the parts in registers.
         vp_parts p = {cuts, parts};
@@ -373,6 +377,6 @@ void vp_gemm_parts(long m, long n, long k, const float *a, const float *b, float
         part.ep = (vp_epilogue){0, 0, 0};
         gemm_run(part);
     }
-    tree_job t = {c, parts_buffer, cuts, parts, m, n, ceil_div(16384, n), &ep};
+    tree_job t = {c, parts_buffer, parts, m, n, ceil_div(16384, n), &ep};
     vp_parallel(ceil_div(m, t.rows), tree_task, &t);
 }

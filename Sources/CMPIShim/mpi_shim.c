@@ -41,7 +41,8 @@ int vp_mpi_reduce_scatter_pairwise_float(float *buffer, float *scratch, long cou
     int rank = 0, size = 1, code;
     if ((code = MPI_Comm_rank(MPI_COMM_WORLD, &rank)) != MPI_SUCCESS) return fail(code, message, message_size);
     if ((code = MPI_Comm_size(MPI_COMM_WORLD, &size)) != MPI_SUCCESS) return fail(code, message, message_size);
-    if (chunk > (1L << 30)) { snprintf(message, message_size, "a chunk of %ld floats is over MPI's count", chunk); return -1; }
+    // The all-gather that follows sends the whole buffer's counts and offsets as ints.
+    if (count > (1L << 30)) { snprintf(message, message_size, "%ld floats are over MPI's count", count); return -1; }
     for (int d = 1; d < size; d <<= 1) {
         int partner = rank ^ d;
         for (int j = 0; j < size; j++) {

@@ -208,7 +208,7 @@ struct Train: ParsableCommand {
         try run.writeSkipped(dataset.skipped)
         let settings = run.writes ? try RunInfo.write(for: self, dataset: dataset, config: config, fingerprint: fingerprint,
                                                       plugins: run.plugins, previous: previous, to: out) : []
-        let order = parts == 1 ? "" : job.map { BatchParts(count: parts, shard: $0.shard, total: batch).aligned(with: $0.shard) } == false
+        let order = parts == 1 ? "" : job.map { BatchParts(count: parts, shard: $0.shard, total: batch).aligned } == false
             ? ", gradients in \(parts) parts (\(job!.size) ranks do not divide them: summed in MPI's order)"
             : ", gradients summed in \(parts) parts (the same weights on any power of two of processes dividing \(parts))"
         let mpi = (job.map { "; MPI: \($0.size) ranks (\(MPIJob.libraryVersion)), each a share of every batch of \(batch)" } ?? "") + order
@@ -274,9 +274,9 @@ struct Train: ParsableCommand {
         console.info(timingSummary(reports, examplesPerEpoch: dataset.train.count), event: "summary")
         if let job, job.gradientCalls > 0 {
             let how = trainer.shardsOptimizer ? "gradient reduce-scatters and weight all-gathers" : "gradient allreduces"
-            console.info(String(format: "MPI: %d \(how) of %d floats, %.2f ms each on rank 0 (its wait for the other ranks included; in the backward and optimizer times above)",
+            console.info(String(format: "MPI: %d \(how) of %d floats, %.2f ms each on rank 0 (its wait for the other ranks, and the all-gathers of Adam's moments once an epoch, included; in the backward and optimizer times above)",
                                 job.gradientCalls, model.parameters.count, 1000 * job.gradientSeconds / Double(job.gradientCalls)),
-                         event: "mpi", ["allreduces": job.gradientCalls, "seconds": job.gradientSeconds])
+                         event: "mpi", ["exchanges": job.gradientCalls, "seconds": job.gradientSeconds])
         }
         let skipped = dataset.skippedSoFar.count
         if skipped > 0 {

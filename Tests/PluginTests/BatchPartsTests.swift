@@ -106,6 +106,14 @@ final class BatchPartsTests: XCTestCase {
         }
     }
 
+    /// 300 rows: one process sums the weight gradients' parts in buffers (the depth is past one
+    /// block), 2 or 4 processes in the register tile; the same bits either way.
+    func testPartBuffersAndRegisterTilesAgree() throws {
+        for n in [2, 4] {
+            assertBitForBit(try gradients({ BernoulliHead(options: HeadOptions()) }, total: 300, processes: n), "300 rows, \(n) processes")
+        }
+    }
+
     /// Fewer rows than parts: empty parts are zeros in the tree, on every process.
     func testABatchSmallerThanItsParts() throws {
         assertBitForBit(try gradients({ BernoulliHead(options: HeadOptions()) }, total: 5, processes: 4), "5 rows")
@@ -120,7 +128,8 @@ final class BatchPartsTests: XCTestCase {
         XCTAssertEqual(cuts(BatchParts(count: 8, shard: Shard(index: 3, count: 4), total: 13), scale: 2), [0, 4, 8])
         // Three processes do not divide 8 parts: each holds its rows as one part.
         let three = BatchParts(count: 8, shard: Shard(index: 1, count: 3), total: 13)
-        XCTAssertFalse(three.aligned(with: Shard(index: 1, count: 3)))
+        XCTAssertFalse(three.aligned)
+        XCTAssertTrue(BatchParts(count: 8, shard: Shard(index: 3, count: 4), total: 13).aligned)
         XCTAssertEqual(cuts(three), [0, 4])
         XCTAssertEqual(cuts(.whole(7)), [0, 7])
     }

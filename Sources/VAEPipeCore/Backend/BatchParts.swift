@@ -17,8 +17,9 @@ public struct BatchParts: Sendable, Equatable {
     public static func dataParallel(ranks: Int) -> Int {
         ranks <= maximum && ranks & (ranks - 1) == 0 ? ranks : 1
     }
-    /// The most parts a batch can be summed in.
+    /// The most parts a batch can be summed in, and the levels of a binary counter over them.
     public static let maximum = Int(VP_MAX_PARTS)
+    static let levels = Int.bitWidth - 1 - maximum.leadingZeroBitCount
 
     /// Parts of the whole batch.
     public let count: Int
@@ -28,6 +29,9 @@ public struct BatchParts: Sendable, Equatable {
     public let total: Int
     /// The whole batch's parts this process holds: firstPart ..< firstPart + parts.
     public let firstPart: Int, parts: Int
+    /// True when they are whole parts of the batch in the tree's order (the processes are a power
+    /// of two dividing `count`), so that their sums add up pairwise to the whole batch's.
+    public let aligned: Bool
     /// Rows per example in the products that use these parts (the decoder's, with several
     /// samples per example).
     public private(set) var rowsPerExample = 1
@@ -35,10 +39,11 @@ public struct BatchParts: Sendable, Equatable {
     /// `count` parts of a batch of `total` rows, of which `shard` holds its rows. When the
     /// shard's rows are not whole parts (its count does not divide `count`), its rows are one part.
     public init(count: Int, shard: Shard = .whole, total: Int) {
-        precondition(count >= 1 && count <= Self.maximum)
+        precondition(count >= 1 && count <= Self.maximum && count & (count - 1) == 0, "parts: \(count) is not a power of two up to \(Self.maximum)")
         let rows = shard.rows(of: total)
         self.count = count; self.total = total; first = rows.lowerBound; self.rows = rows.count
-        if count % shard.count == 0 && shard.count & (shard.count - 1) == 0 {
+        aligned = count % shard.count == 0 && shard.count & (shard.count - 1) == 0
+        if aligned {
             parts = count / shard.count
             firstPart = shard.index * parts
         } else {
@@ -56,9 +61,6 @@ public struct BatchParts: Sendable, Equatable {
         p.rowsPerExample = k
         return p
     }
-
-    /// True when the parts this process holds are whole parts of the batch in the tree's order.
-    public func aligned(with shard: Shard) -> Bool { count % shard.count == 0 && shard.count & (shard.count - 1) == 0 }
 
     /// Calls `body` with this process's cuts of its own rows, each times `scale` (a layer's rows
     /// per row it is given, such as a convolution's grid) and `rowsPerExample`: parts+1 offsets. On the stack: a training step allocates nothing.
@@ -83,7 +85,7 @@ public struct BatchParts: Sendable, Equatable {
 final class PartTree {
     let count: Int
     // Made at the first part: a process that trains alone never needs them.
-    private lazy var levels = FloatBuffer(count: 4 * count)  // VP_MAX_PARTS = 16 parts need four levels
+    private lazy var levels = FloatBuffer(count: BatchParts.levels * count)
     private lazy var current = FloatBuffer(count: count)
     private var occupied = 0
 
@@ -102,7 +104,7 @@ final class PartTree {
             level += 1
         }
         if last {
-            for l in 0..<4 where occupied & (1 << l) != 0 { VectorMath.add(levels.pointer + l * count, into: p, count: count) }
+            for l in 0..<BatchParts.levels where occupied & (1 << l) != 0 { VectorMath.add(levels.pointer + l * count, into: p, count: count) }
             occupied = 0
         } else {
             occupied |= 1 << level

@@ -90,7 +90,9 @@ final class ColumnSums: RangeKernel {
                 for q in 0..<width { v[q] = m[i * columns + j + q] }
                 return v
             }
+            // One vector per level of the binary counter (BatchParts.levels of them).
             var held = (V(repeating: 0), V(repeating: 0), V(repeating: 0), V(repeating: 0))
+            assert(BatchParts.levels == 4 && MemoryLayout<V>.stride == 32)
             var occupied = 0, sum = V(repeating: 0)
             for s in 0..<parts {
                 sum = V(repeating: 0)
@@ -98,15 +100,15 @@ final class ColumnSums: RangeKernel {
                 var level = 0
                 while occupied & (1 << level) != 0 {
                     occupied &= ~(1 << level)
-                    sum += withUnsafeBytes(of: held) { $0.load(fromByteOffset: level * 32, as: V.self) }
+                    sum += withUnsafeBytes(of: held) { $0.load(fromByteOffset: level * MemoryLayout<V>.stride, as: V.self) }
                     level += 1
                 }
                 if s + 1 < parts {
                     occupied |= 1 << level
-                    withUnsafeMutableBytes(of: &held) { $0.storeBytes(of: sum, toByteOffset: level * 32, as: V.self) }
+                    withUnsafeMutableBytes(of: &held) { $0.storeBytes(of: sum, toByteOffset: level * MemoryLayout<V>.stride, as: V.self) }
                 } else {
-                    for l in 0..<4 where occupied & (1 << l) != 0 {
-                        sum += withUnsafeBytes(of: held) { $0.load(fromByteOffset: l * 32, as: V.self) }
+                    for l in 0..<BatchParts.levels where occupied & (1 << l) != 0 {
+                        sum += withUnsafeBytes(of: held) { $0.load(fromByteOffset: l * MemoryLayout<V>.stride, as: V.self) }
                     }
                 }
             }

@@ -138,7 +138,7 @@ public final class VAE {
         self.parts = parts ?? .whole(batch)
         precondition(self.parts.rows == batch, "VAE: \(batch) rows are not the parts' \(self.parts.rows)")
         // Zeroed here, not in the backward half: the head adds its own parameters' gradients
-        // while it scores the batch. (After an Adam step they already are.)
+        // while it scores the batch. (After a whole Adam step they already are.)
         if !parameters.gradientsAreZero { parameters.gradients.zero() }
         parameters.gradientsAreZero = false
         return forward(x, batch: batch, rng: &rng, share: share ?? BatchShare(offset: 0, total: batch), gradients: true)

@@ -19,9 +19,10 @@ public protocol Collective: AnyObject {
 }
 
 extension Collective {
-    /// This process's segment of a buffer of `count` values: equal segments in rank order, each
-    /// a whole number of 16-float vectors (the last takes the rest), so an elementwise kernel
-    /// over a segment computes each value as it does over the whole buffer.
+    /// This process's segment of a buffer of `count` values: segments in rank order of the same
+    /// whole number of 16-float vectors, clamped to the buffer (so the last ones may be shorter,
+    /// or empty for a tiny buffer), so an elementwise kernel over a segment computes each value
+    /// as it does over the whole buffer.
     public func segment(of count: Int) -> Range<Int> {
         let length = Self.segmentLength(count: count, processes: size), lo = min(rank * length, count)
         return lo..<min(lo + length, count)

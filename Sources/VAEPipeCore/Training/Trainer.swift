@@ -147,6 +147,10 @@ public final class Trainer {
             } else {
                 _ = rng.next()  // as the forward pass does: every process's generator stays in step
                 model.klPerDimension.update(repeating: 0, count: model.latent)
+                // No rows, no gradient: the zeros this process adds in (after a step on its own
+                // segment, the rest of its buffer still holds the last exchange's partial sums).
+                if !model.parameters.gradientsAreZero { model.parameters.gradients.zero() }
+                model.parameters.gradientsAreZero = false
             }
             let objectiveKL = try weighKL(epoch: epoch, step: step, rows: whole)
             var bound = n > 0 ? model.lastBound : 0
@@ -228,7 +232,7 @@ public final class Trainer {
     /// all-gather of the new weights: an allreduce's traffic, a 1/N share of the optimizer's work).
     public var shardsOptimizer: Bool {
         guard let c = collective, c.size > 1 else { return false }
-        return BatchParts(count: position.gradientParts, shard: c.shard, total: options.batchSize).aligned(with: c.shard)
+        return BatchParts(count: position.gradientParts, shard: c.shard, total: options.batchSize).aligned
     }
     /// False while some process's Adam moments are newer than the others' copies.
     private var momentsAreShared = true
