@@ -8,6 +8,8 @@
 #  2. SIGTERM to mpirun -np 2 (default parts) mid-run, --resume under -np 2, SIGTERM again,
 #     --resume in one process to the end: the final checkpoint against the uninterrupted run's.
 # Needs: Open MPI, python3 with numpy and safetensors. Usage: Benchmarks/mpi_determinism.sh [equal|resume]...
+# FIRST_STOP and SECOND_STOP: seconds before each SIGTERM (default 13; shorter on a faster machine,
+# so that the last part of the run is left to the single process).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DATA=${DATA:-/usr/share/datasets/fashion-mnist}; EPOCHS=${EPOCHS:-10}
@@ -61,9 +63,9 @@ stop_after() {  # seconds, command...: SIGTERM to the command after that long (m
 
 resume() {
   [ -f "$out/np2/model.safetensors" ] || mpirun -np 2 "$B" "${train[@]}" --out "$out/np2"
-  stop_after 13 mpirun -np 2 "$B" "${train[@]}" --out "$out/interrupted"
+  stop_after "${FIRST_STOP:-13}" mpirun -np 2 "$B" "${train[@]}" --out "$out/interrupted"
   echo "stopped at: $(wc -l < "$out/interrupted/metrics.jsonl") epochs done"
-  stop_after 13 mpirun -np 2 "$B" train --resume "$out/interrupted" --quiet
+  stop_after "${SECOND_STOP:-13}" mpirun -np 2 "$B" train --resume "$out/interrupted" --quiet
   echo "stopped again at: $(wc -l < "$out/interrupted/metrics.jsonl") epochs done"
   "$B" train --resume "$out/interrupted" --quiet
   table "$out/np2" "$out/interrupted"
