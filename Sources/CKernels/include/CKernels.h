@@ -78,6 +78,14 @@ typedef struct {
 void vp_gemm_parts(long m, long n, long k, const float *a, const float *b, float *c, vp_epilogue epilogue,
                    const long *cuts, int parts);
 
+// MARK: - Heads
+
+/// The Bernoulli head on rows r0 ..< r1 of [rows x dim] logits and targets: nll[r] = sum over the
+/// row of softplus(l) - x l, and (when dlogits is not NULL) dlogits = scale (sigmoid(l) - x). The
+/// bits of VectorMath's Swift loop, at the CPU's vector width.
+void vp_bernoulli_rows(const float *logits, const float *targets, long r0, long r1, long dim, float *nll,
+                       float *dlogits, float scale);
+
 // MARK: - Adam
 
 /// One Adam step over flat buffers, PyTorch's update order: m = b1 m + (1-b1) g,

@@ -1,0 +1,35 @@
+// The Bernoulli head's per-pixel loop (softplus(l) - x l and its gradient), compiled per ISA
+// like the GEMM: Swift's SIMD8<Float> is two SSE registers on baseline x86-64. The arithmetic is
+// VectorMath's (Sources/VAEPipeCore/Tensor/VectorMath.swift), operation for operation and without
+// contracting products into FMAs, so the results are the bits the Swift loop gave.
+#include "CKernels.h"
+#include <math.h>
+
+#pragma clang fp contract(off)
+// The helpers pass 8-float vectors between functions that are always inlined: no call, no ABI.
+#pragma clang diagnostic ignored "-Wpsabi"
+
+typedef float v8 __attribute__((vector_size(32)));
+typedef int v8i __attribute__((vector_size(32)));
+
+#define SPLAT(x) ((v8){x, x, x, x, x, x, x, x})
+
+#define SUFFIX generic
+#include "heads_kernel.inc"
+#undef SUFFIX
+
+#if defined(__x86_64__)
+#pragma clang attribute push(__attribute__((target("avx2"))), apply_to = function)
+#define SUFFIX avx2
+#include "heads_kernel.inc"
+#undef SUFFIX
+#pragma clang attribute pop
+#endif
+
+void vp_bernoulli_rows(const float *logits, const float *targets, long r0, long r1, long dim, float *nll,
+                       float *dlogits, float scale) {
+#if defined(__x86_64__)
+    if (vp_gemm_isa() >= VP_ISA_AVX2) { rows_avx2(logits, targets, r0, r1, dim, nll, dlogits, scale); return; }
+#endif
+    rows_generic(logits, targets, r0, r1, dim, nll, dlogits, scale);
+}
