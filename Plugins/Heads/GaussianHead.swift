@@ -87,29 +87,14 @@ extension GaussianHead {
     /// constant to the logits (optimal: see `optimalLogSigma`) and its gradient, if asked, is 0,
     /// so Adam never moves the stored value.
     func scoreShared(_ range: Range<Int>, _ batch: HeadBatch, logSigma ls: Float, learned: Bool) {
-        typealias V = VectorMath.V
-        let dimension = batch.dimension, scale = batch.scale
+        let dimension = batch.dimension
         let invVar = exp(-2 * ls)
         let constant = Float(dimension) * (ls + Self.halfLog2Pi)
+        // Each row's squared errors (and, d/dl of diff^2/(2 sigma^2) = -(x - m) / sigma^2 * m (1 - m),
+        // the logits' gradients) in CKernels at the CPU's vector width, into nll; finished here.
+        HeadKernels.gaussian(rows: range, batch, inverseVariance: invVar, squares: batch.nll)
         for r in range {
-            let l = batch.logits + r * dimension, x = batch.targets + r * dimension
-            let g = batch.dLogits.map { $0 + r * dimension }
-            var acc = V(), i = 0
-            while i + 8 <= dimension {
-                let m = VectorMath.sigmoid(VectorMath.load(l + i))
-                let diff = VectorMath.load(x + i) - m
-                acc += diff * diff
-                // d/dl of diff^2/(2 sigma^2) = -(x - m) / sigma^2 * m (1 - m)
-                if let g { VectorMath.store(-scale * invVar * diff * m * (1 - m), g + i) }
-                i += 8
-            }
-            var sq = acc.sum()
-            for i in i..<dimension {
-                let m = 1 / (1 + exp(-l[i])), diff = x[i] - m
-                sq += diff * diff
-                if let g { g[i] = -scale * invVar * diff * m * (1 - m) }
-            }
-            let nll = 0.5 * sq * invVar + constant
+            let nll = 0.5 * batch.nll[r] * invVar + constant
             batch.nll[r] = nll
             // d/d(log sigma) of the row's NLL is D - sum diff^2 / sigma^2 = D - 2 (nll - constant).
             batch.dParameters?[r] = learned ? Float(dimension) - 2 * (nll - constant) : 0

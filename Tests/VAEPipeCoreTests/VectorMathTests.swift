@@ -67,4 +67,42 @@ final class VectorMathTests: XCTestCase {
             XCTAssertEqual(g.array.map(\.bitPattern), grad.map(\.bitPattern), "\(isa): gradient")
         }
     }
+
+    /// The Gaussian head's loop (one sigma) in CKernels against the same arithmetic in Swift.
+    func testGaussianKernelMatchesVectorMathBitForBit() {
+        defer { Backend.setISA(Backend.cpuISA) }
+        typealias V = VectorMath.V
+        let rows = 4, d = 29, scale: Float = 0.25, invVar: Float = 3.5
+        var rng = SplitMix64(seed: 12)
+        let logits = FloatBuffer((0..<(rows * d)).map { _ in (rng.nextUniform() - 0.5) * 20 })
+        let targets = FloatBuffer((0..<(rows * d)).map { _ in rng.nextUniform() })
+        var squares = [Float](repeating: 0, count: rows), grad = [Float](repeating: 0, count: rows * d)
+        for r in 0..<rows {
+            let l = logits.pointer + r * d, x = targets.pointer + r * d
+            var acc = V(), i = 0
+            while i + 8 <= d {
+                let m = VectorMath.sigmoid(VectorMath.load(l + i)), diff = VectorMath.load(x + i) - m
+                acc += diff * diff
+                let g = -scale * invVar * diff * m * (1 - m)
+                for q in 0..<8 { grad[r * d + i + q] = g[q] }
+                i += 8
+            }
+            var sq = acc.sum()
+            for i in i..<d {
+                let m = 1 / (1 + exp(-l[i])), diff = x[i] - m
+                sq += diff * diff
+                grad[r * d + i] = -scale * invVar * diff * m * (1 - m)
+            }
+            squares[r] = sq
+        }
+        for isa in [Backend.ISA.generic, .avx2] where isa <= Backend.cpuISA {
+            Backend.setISA(isa)
+            let out = FloatBuffer(count: rows), g = FloatBuffer(count: rows * d)
+            HeadKernels.gaussian(rows: 0..<rows, HeadBatch(logits: logits.pointer, targets: targets.pointer, rows: rows, dimension: d,
+                                                           nll: out.pointer, dLogits: g.pointer, dParameters: nil, scale: scale),
+                                 inverseVariance: invVar, squares: out.pointer)
+            XCTAssertEqual(out.array.map(\.bitPattern), squares.map(\.bitPattern), "\(isa): squares")
+            XCTAssertEqual(g.array.map(\.bitPattern), grad.map(\.bitPattern), "\(isa): gradient")
+        }
+    }
 }

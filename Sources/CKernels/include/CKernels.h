@@ -86,6 +86,12 @@ void vp_gemm_parts(long m, long n, long k, const float *a, const float *b, float
 void vp_bernoulli_rows(const float *logits, const float *targets, long r0, long r1, long dim, float *nll,
                        float *dlogits, float scale);
 
+/// The Gaussian head with one sigma on rows r0 ..< r1: squares[r] = sum over the row of
+/// (x - sigmoid(l))^2, and (when dlogits is not NULL) dlogits = -scale inverse_variance (x - m) m (1 - m).
+/// The bits of VectorMath's Swift loop, at the CPU's vector width.
+void vp_gaussian_rows(const float *logits, const float *targets, long r0, long r1, long dim, float *squares,
+                      float *dlogits, float scale, float inverse_variance);
+
 // MARK: - Adam
 
 /// One Adam step over flat buffers, PyTorch's update order: m = b1 m + (1-b1) g,

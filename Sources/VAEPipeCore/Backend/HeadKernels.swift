@@ -9,4 +9,13 @@ public enum HeadKernels {
         vp_bernoulli_rows(batch.logits, batch.targets, range.lowerBound, range.upperBound, batch.dimension,
                           batch.nll, batch.dLogits, batch.scale)
     }
+
+    /// `GaussianHead`'s rows `range` with one sigma: each row's sum of squared errors of
+    /// sigmoid(l) into `squares`, and with dLogits the gradient of the squares over 2 sigma^2
+    /// (see vp_gaussian_rows).
+    public static func gaussian(rows range: Range<Int>, _ batch: HeadBatch, inverseVariance: Float,
+                                squares: UnsafeMutablePointer<Float>) {
+        vp_gaussian_rows(batch.logits, batch.targets, range.lowerBound, range.upperBound, batch.dimension,
+                         squares, batch.dLogits, batch.scale, inverseVariance)
+    }
 }
