@@ -7,8 +7,16 @@ import XCTest
 final class PluginPackageTests: CLITestCase {
     func testSamplePackageBuildsItsOwnVaepipeAndTrainsWithItsHead() throws {
         let package = PluginBuilder.root + "/Samples/PluginPackage"
-        // Kept between runs (under the repository's .build), so only the first build is slow.
-        let scratch = PluginBuilder.root + "/.build/sample-plugin-package"
+        // Kept between runs (under the repository's .build), so only the first build is slow. One
+        // per set of vaepipe's source files: SwiftPM's cached build of a path dependency misses a
+        // file added to it since ("cannot find 'X' in scope"), so a new file means a new scratch.
+        var files: [String] = []
+        for dir in ["Sources", "Plugins"] {
+            files += try FileManager.default.subpathsOfDirectory(atPath: PluginBuilder.root + "/" + dir).map { dir + "/" + $0 }
+        }
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325  // FNV-1a over the sorted paths
+        for byte in files.sorted().joined(separator: "\n").utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        let scratch = PluginBuilder.root + "/.build/sample-plugin-package-" + String(hash, radix: 16)
         try PluginBuilder.run("swift", ["build", "--package-path", package, "--scratch-path", scratch])
         let tool = scratch + "/debug/my-vaepipe"
         let listing = try run(at: tool, ["plugins"])
