@@ -300,9 +300,15 @@ static void gemm_run(gemm_job g) {
     vp_parallel(ceil_div(m, mc) * g.nchunks_n, gemm_task, &g);
 }
 
+/// The job of a dense product, its leading dimensions from its shape.
+static gemm_job make_job(int trans_a, int trans_b, long m, long n, long k, const float *a, const float *b,
+                         float *c, vp_epilogue ep) {
+    return (gemm_job){trans_a, trans_b, m, n, k, trans_a ? m : k, trans_b ? k : n, a, b, c, ep, 0, 0, 0, vp_gemm_isa(), NULL};
+}
+
 void vp_gemm(int trans_a, int trans_b, long m, long n, long k, const float *a, const float *b,
              float *c, vp_epilogue ep) {
-    gemm_run((gemm_job){trans_a, trans_b, m, n, k, trans_a ? m : k, trans_b ? k : n, a, b, c, ep, 0, 0, 0, vp_gemm_isa(), NULL});
+    gemm_run(make_job(trans_a, trans_b, m, n, k, a, b, c, ep));
 }
 
 // MARK: - A depth in parts
@@ -349,7 +355,7 @@ static _Thread_local size_t parts_size;
 
 void vp_gemm_parts(long m, long n, long k, const float *a, const float *b, float *c, vp_epilogue ep,
                    const long *cuts, int parts) {
-    gemm_job g = {1, 0, m, n, k, m, n, a, b, c, ep, 0, 0, 0, vp_gemm_isa(), NULL};
+    gemm_job g = make_job(1, 0, m, n, k, a, b, c, ep);
     if (parts <= 1 || m <= 0 || n <= 0) { gemm_run(g); return; }
     if (parts > VP_MAX_PARTS || cuts[0] != 0 || cuts[parts] != k) abort();  // a caller's bug
     int kc = g.isa == VP_ISA_AVX512 ? KC_AVX512 : g.isa == VP_ISA_AVX2 ? KC_AVX2 : KC_GENERIC;

@@ -32,6 +32,12 @@ int vp_mpi_sum_float(float *buffer, long count, char *message, size_t message_si
     return 0;
 }
 
+// Chunk r of a buffer of `count` floats cut every `chunk`, clamped to the buffer.
+static void chunk_range(long r, long chunk, long count, long *lo, long *hi) {
+    *lo = r * chunk < count ? r * chunk : count;
+    *hi = *lo + chunk < count ? *lo + chunk : count;
+}
+
 // Recursive halving: at distance d = 1, 2, 4, ... each rank keeps the chunks whose index agrees
 // with its rank in bit d, sends its partner (rank ^ d) the others and adds what it receives.
 // a + b and b + a are the same float, so both partners' sums hold the same bits, and the sums
@@ -49,8 +55,9 @@ int vp_mpi_reduce_scatter_pairwise_float(float *buffer, float *scratch, long cou
             // Chunks both partners still hold (lower bits equal to the rank's) that the partner keeps.
             if ((j & (d - 1)) != (rank & (d - 1)) || (j & d) == (rank & d)) continue;
             int mine = j ^ d;
-            long send_lo = j * chunk < count ? j * chunk : count, send_hi = send_lo + chunk < count ? send_lo + chunk : count;
-            long recv_lo = mine * chunk < count ? mine * chunk : count, recv_hi = recv_lo + chunk < count ? recv_lo + chunk : count;
+            long send_lo, send_hi, recv_lo, recv_hi;
+            chunk_range(j, chunk, count, &send_lo, &send_hi);
+            chunk_range(mine, chunk, count, &recv_lo, &recv_hi);
             code = MPI_Sendrecv(buffer + send_lo, (int)(send_hi - send_lo), MPI_FLOAT, partner, d,
                                 scratch + recv_lo, (int)(recv_hi - recv_lo), MPI_FLOAT, partner, d, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
             if (code != MPI_SUCCESS) return fail(code, message, message_size);
@@ -67,7 +74,8 @@ int vp_mpi_allgather_chunks_float(float *buffer, long count, long chunk, char *m
     if (count > (1L << 30)) { snprintf(message, message_size, "%ld floats are over MPI's count", count); return -1; }
     int counts[size], offsets[size];
     for (int r = 0; r < size; r++) {
-        long lo = r * chunk < count ? r * chunk : count, hi = lo + chunk < count ? lo + chunk : count;
+        long lo, hi;
+        chunk_range(r, chunk, count, &lo, &hi);
         counts[r] = (int)(hi - lo); offsets[r] = (int)lo;
     }
     code = MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, buffer, counts, offsets, MPI_FLOAT, MPI_COMM_WORLD);

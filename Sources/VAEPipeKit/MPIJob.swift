@@ -23,11 +23,17 @@ final class MPIJob: Collective, @unchecked Sendable {
     /// What the collective in progress sums: its element count, negative for doubles (kept as a
     /// number, so that a step builds no string; the watchdog words it).
     private let waitingFor = Atomic<Int>(0)
-    /// Which collective that is (an index into `Exchange.names`).
+    /// Which collective that is (an `Exchange`'s raw value).
     private let waitingIn = Atomic<Int>(0)
     private enum Exchange: Int {
         case allreduce, reduceScatter, allGather
-        static let names = ["allreduce", "reduce-scatter", "all-gather"]
+        var name: String {
+            switch self {
+            case .allreduce: "allreduce"
+            case .reduceScatter: "reduce-scatter"
+            case .allGather: "all-gather"
+            }
+        }
     }
     /// Time this rank spent exchanging gradients and updated weights (waiting for the others
     /// included), and how many steps exchanged.
@@ -86,8 +92,8 @@ final class MPIJob: Collective, @unchecked Sendable {
         try collective(-count) { vp_mpi_sum_double(buffer, count, $0, $1) }
     }
 
-    private static func describe(_ elements: Int, _ kind: Int) -> String {
-        Exchange.names[kind] + " of \(abs(elements)) " + (elements < 0 ? "doubles" : "floats")
+    private static func describe(_ elements: Int, _ kind: Exchange) -> String {
+        kind.name + " of \(abs(elements)) " + (elements < 0 ? "doubles" : "floats")
     }
 
     private func collective(_ elements: Int, _ kind: Exchange = .allreduce,
@@ -97,7 +103,7 @@ final class MPIJob: Collective, @unchecked Sendable {
         waitingSince.store(DispatchTime.now().uptimeNanoseconds, ordering: .releasing)
         defer { waitingSince.store(0, ordering: .releasing) }
         if let message = failureMessage(body) {
-            throw VAEPipeError.invalidOption("rank \(rank) of \(size): \(Self.describe(elements, kind.rawValue)) failed: \(message)")
+            throw VAEPipeError.invalidOption("rank \(rank) of \(size): \(Self.describe(elements, kind)) failed: \(message)")
         }
     }
 
@@ -108,7 +114,7 @@ final class MPIJob: Collective, @unchecked Sendable {
             guard since != 0 else { continue }
             let waited = Double(DispatchTime.now().uptimeNanoseconds - since) / 1e9
             guard waited > timeout else { continue }
-            let name = Self.describe(waitingFor.load(ordering: .relaxed), waitingIn.load(ordering: .relaxed))
+            let name = Self.describe(waitingFor.load(ordering: .relaxed), Exchange(rawValue: waitingIn.load(ordering: .relaxed)) ?? .allreduce)
             let message = "Error: vaepipe rank \(rank) of \(size): the other ranks did not join the \(name) for \(Int(waited)) s "
                 + "(VAEPIPE_MPI_TIMEOUT=\(Int(timeout))): a rank has died or hangs; ending the job\n"
             FileHandle.standardError.write(Data(message.utf8))

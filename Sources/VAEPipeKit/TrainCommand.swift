@@ -208,7 +208,7 @@ struct Train: ParsableCommand {
         try run.writeSkipped(dataset.skipped)
         let settings = run.writes ? try RunInfo.write(for: self, dataset: dataset, config: config, fingerprint: fingerprint,
                                                       plugins: run.plugins, previous: previous, to: out) : []
-        let order = parts == 1 ? "" : job.map { BatchParts(count: parts, shard: $0.shard, total: batch).aligned } == false
+        let order = parts == 1 ? "" : job.map { BatchParts.aligns(parts, processes: $0.size) } == false
             ? ", gradients in \(parts) parts (\(job!.size) ranks do not divide them: summed in MPI's order)"
             : ", gradients summed in \(parts) parts (the same weights on any power of two of processes dividing \(parts))"
         let mpi = (job.map { "; MPI: \($0.size) ranks (\(MPIJob.libraryVersion)), each a share of every batch of \(batch)" } ?? "") + order

@@ -42,7 +42,7 @@ public struct BatchParts: Sendable, Equatable {
         precondition(count >= 1 && count <= Self.maximum && count & (count - 1) == 0, "parts: \(count) is not a power of two up to \(Self.maximum)")
         let rows = shard.rows(of: total)
         self.count = count; self.total = total; first = rows.lowerBound; self.rows = rows.count
-        aligned = count % shard.count == 0 && shard.count & (shard.count - 1) == 0
+        aligned = Self.aligns(count, processes: shard.count)
         if aligned {
             parts = count / shard.count
             firstPart = shard.index * parts
@@ -50,6 +50,12 @@ public struct BatchParts: Sendable, Equatable {
             parts = 1
             firstPart = 0
         }
+    }
+
+    /// True when `processes` processes each hold whole parts of `count` in the tree's order: they
+    /// are a power of two dividing it.
+    public static func aligns(_ count: Int, processes: Int) -> Bool {
+        count % processes == 0 && processes & (processes - 1) == 0
     }
 
     /// A batch that is all one process's, summed in one part.

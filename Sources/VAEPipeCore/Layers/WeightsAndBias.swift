@@ -90,25 +90,23 @@ final class ColumnSums: RangeKernel {
                 for q in 0..<width { v[q] = m[i * columns + j + q] }
                 return v
             }
-            // One vector per level of the binary counter (BatchParts.levels of them).
-            var held = (V(repeating: 0), V(repeating: 0), V(repeating: 0), V(repeating: 0))
-            assert(BatchParts.levels == 4 && MemoryLayout<V>.stride == 32)
             var occupied = 0, sum = V(repeating: 0)
-            for s in 0..<parts {
-                sum = V(repeating: 0)
-                for i in cuts[s]..<cuts[s + 1] { sum += row(i) }
-                var level = 0
-                while occupied & (1 << level) != 0 {
-                    occupied &= ~(1 << level)
-                    sum += withUnsafeBytes(of: held) { $0.load(fromByteOffset: level * MemoryLayout<V>.stride, as: V.self) }
-                    level += 1
-                }
-                if s + 1 < parts {
-                    occupied |= 1 << level
-                    withUnsafeMutableBytes(of: &held) { $0.storeBytes(of: sum, toByteOffset: level * MemoryLayout<V>.stride, as: V.self) }
-                } else {
-                    for l in 0..<BatchParts.levels where occupied & (1 << l) != 0 {
-                        sum += withUnsafeBytes(of: held) { $0.load(fromByteOffset: l * MemoryLayout<V>.stride, as: V.self) }
+            // One vector per level of the binary counter, on the stack.
+            withUnsafeTemporaryAllocation(of: V.self, capacity: BatchParts.levels) { held in
+                for s in 0..<parts {
+                    sum = V(repeating: 0)
+                    for i in cuts[s]..<cuts[s + 1] { sum += row(i) }
+                    var level = 0
+                    while occupied & (1 << level) != 0 {
+                        occupied &= ~(1 << level)
+                        sum += held[level]
+                        level += 1
+                    }
+                    if s + 1 < parts {
+                        occupied |= 1 << level
+                        held[level] = sum
+                    } else {
+                        for l in 0..<BatchParts.levels where occupied & (1 << l) != 0 { sum += held[l] }
                     }
                 }
             }

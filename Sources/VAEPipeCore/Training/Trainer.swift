@@ -232,7 +232,7 @@ public final class Trainer {
     /// all-gather of the new weights: an allreduce's traffic, a 1/N share of the optimizer's work).
     public var shardsOptimizer: Bool {
         guard let c = collective, c.size > 1 else { return false }
-        return BatchParts(count: position.gradientParts, shard: c.shard, total: options.batchSize).aligned
+        return BatchParts.aligns(position.gradientParts, processes: c.size)
     }
     /// False while some process's Adam moments are newer than the others' copies.
     private var momentsAreShared = true
