@@ -13,6 +13,7 @@ typedef struct {
     long mc, nc, nchunks_n;
     vp_isa isa;
     const vp_parts *parts;  // nullable: the depth's parts, when one block holds the whole depth
+    int skip_zeros;         // pack_a may drop A's all-zero depth steps (see drop_zero_steps)
 } gemm_job;
 
 #define PART_LEVELS 4  // a binary counter's levels: enough for VP_MAX_PARTS parts
@@ -29,6 +30,10 @@ typedef struct {
 #define KC_AVX2 256
 #define KC_AVX512 192
 #define B_SCRATCH (NC_MAX * KC_MAX)
+// Each packed A panel's depth steps that hold a nonzero (see pack_a): a count per panel, then
+// the steps, for the most panels a chunk has (MC_MAX rows in the smallest tile's MR = 4).
+#define PANELS_MAX (MC_MAX / 4)
+#define STEPS_SCRATCH (PANELS_MAX + PANELS_MAX * KC_MAX)
 
 /// What the epilogue makes of one element: r is the product (or sum of partial products) and
 /// `old` the element C held before; `first` says whether beta applies (later depth blocks add).
@@ -117,6 +122,7 @@ static inline __attribute__((always_inline)) void transpose_block(
 
 static pthread_once_t isa_once = PTHREAD_ONCE_INIT;
 static vp_isa cpu_isa, gemm_isa;
+static _Atomic int zero_skipping = 1;
 
 static void isa_init(void) {
     cpu_isa = vp_cpu_detect_isa();
@@ -128,6 +134,9 @@ static void isa_init(void) {
                     : strncmp(cap, "avx2", 4) == 0 ? VP_ISA_AVX2 : VP_ISA_GENERIC;
         if (want < gemm_isa) gemm_isa = want;
     }
+    // VAEPIPE_ZERO_SKIP=0 packs every depth step (to measure what skipping zeros gains).
+    const char *skip = getenv("VAEPIPE_ZERO_SKIP");
+    if (skip && strcmp(skip, "0") == 0) zero_skipping = 0;
 }
 
 vp_isa vp_gemm_isa(void) { pthread_once(&isa_once, isa_init); return gemm_isa; }
@@ -137,6 +146,10 @@ vp_isa vp_gemm_set_isa(vp_isa isa) {
     gemm_isa = isa < cpu_isa ? isa : cpu_isa;
     return gemm_isa;
 }
+
+int vp_gemm_zero_skipping(void) { pthread_once(&isa_once, isa_init); return zero_skipping; }
+
+void vp_gemm_set_zero_skipping(int on) { pthread_once(&isa_once, isa_init); zero_skipping = on != 0; }
 
 void vp_gemm_tile(vp_isa isa, int *mr, int *nr) {
     switch (isa) {
@@ -155,8 +168,8 @@ static float *thread_scratch(void) {
     pthread_once(&scratch_once, scratch_init);
     float *s = pthread_getspecific(scratch_key);
     if (!s) {
-        s = aligned_alloc(64, (size_t)(A_SCRATCH + B_SCRATCH) * sizeof(float));
-        if (!s) abort();  // 1 MiB once per thread: nothing sensible to do without it
+        s = aligned_alloc(64, (size_t)(A_SCRATCH + B_SCRATCH + STEPS_SCRATCH) * sizeof(float));
+        if (!s) abort();  // 1.3 MiB once per thread: nothing sensible to do without it
         pthread_setspecific(scratch_key, s);
     }
     return s;
@@ -303,7 +316,7 @@ static void gemm_run(gemm_job g) {
 /// The job of a dense product, its leading dimensions from its shape.
 static gemm_job make_job(int trans_a, int trans_b, long m, long n, long k, const float *a, const float *b,
                          float *c, vp_epilogue ep) {
-    return (gemm_job){trans_a, trans_b, m, n, k, trans_a ? m : k, trans_b ? k : n, a, b, c, ep, 0, 0, 0, vp_gemm_isa(), NULL};
+    return (gemm_job){trans_a, trans_b, m, n, k, trans_a ? m : k, trans_b ? k : n, a, b, c, ep, 0, 0, 0, vp_gemm_isa(), NULL, vp_gemm_zero_skipping()};
 }
 
 void vp_gemm(int trans_a, int trans_b, long m, long n, long k, const float *a, const float *b,

@@ -65,6 +65,40 @@ final class GEMMTests: XCTestCase {
         }
     }
 
+    /// Skipping A's all-zero depth steps changes no bit of C: an image-like A (zero rows,
+    /// zero runs along the depth, a zero border) against the same product with every step
+    /// packed, on every ISA, both layouts of A, one and several depth blocks.
+    func testSkippingZeroStepsKeepsEveryBit() {
+        defer { Backend.skipsZeros = true }
+        for isa in Backend.ISA.allCases where isa <= Backend.cpuISA {
+            Backend.setISA(isa)
+            for (m, n, k) in [(30, 40, 50), (128, 70, 600), (250, 33, 300), (7, 5, 9)] {
+                for ta in [false, true] {
+                    // The stored matrix, rows x columns: zero outside a window, zero runs inside it.
+                    let (rows, columns) = ta ? (k, m) : (m, k)
+                    var values = GradientCheck.random(m * k, seed: UInt64(m + k))
+                    for r in 0..<rows {
+                        for c in 0..<columns {
+                            let inside = (rows / 5..<rows - rows / 7).contains(r) && (columns / 6..<columns).contains(c)
+                            if !inside || (c / 3 + r) % 4 == 0 { values[r * columns + c] = 0 }
+                        }
+                    }
+                    let a = FloatBuffer(values), b = FloatBuffer(GradientCheck.random(k * n, seed: 9))
+                    var results: [[UInt32]] = []
+                    for skip in [true, false] {
+                        Backend.skipsZeros = skip
+                        let c = FloatBuffer(GradientCheck.random(m * n, seed: 10))
+                        GEMM.multiply(transA: ta, m: m, n: n, k: k, a: a.pointer, b: b.pointer, beta: 1, c: c.pointer)
+                        results.append(c.array.map(\.bitPattern))
+                    }
+                    if let i = results[0].indices.first(where: { results[0][$0] != results[1][$0] }) {
+                        XCTFail("\(isa.name) \(m)x\(n)x\(k) transA \(ta): C[\(i)] is \(Float(bitPattern: results[0][i])) skipping zeros, \(Float(bitPattern: results[1][i])) without")
+                    }
+                }
+            }
+        }
+    }
+
     func testTheKernelsRunTheBestInstructionSetTheCPUHas() throws {
         try XCTSkipIf(ProcessInfo.processInfo.environment["VAEPIPE_ISA"] != nil, "VAEPIPE_ISA caps the kernels in this run")
         Backend.setISA(.avx512)  // asks for the most; gets what the CPU has

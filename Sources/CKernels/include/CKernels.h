@@ -24,6 +24,10 @@ void vp_cpu_brand(char *buf, size_t size);
 vp_isa vp_gemm_isa(void);
 vp_isa vp_gemm_set_isa(vp_isa isa);
 const char *vp_isa_name(vp_isa isa);
+/// Whether the GEMM skips the depth steps where a panel of A is all zeros (on unless
+/// VAEPIPE_ZERO_SKIP=0): the same bits, less work on inputs with zero runs.
+int vp_gemm_zero_skipping(void);
+void vp_gemm_set_zero_skipping(int on);
 /// The micro-kernel's register tile for an ISA (rows x columns of C per inner loop).
 void vp_gemm_tile(vp_isa isa, int *mr, int *nr);
 

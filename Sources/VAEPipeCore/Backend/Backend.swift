@@ -34,6 +34,14 @@ public enum Backend {
         ISA(rawValue: Int(vp_gemm_set_isa(vp_isa(UInt32(isa.rawValue))).rawValue)) ?? .generic
     }
 
+    /// Whether the GEMM skips the depth steps where a panel of A is all zeros: an image's
+    /// background, a ReLU's silent channels, a padded border. The same bits either way
+    /// (`VAEPIPE_ZERO_SKIP=0` turns it off, to measure the gain).
+    public static var skipsZeros: Bool {
+        get { vp_gemm_zero_skipping() != 0 }
+        set { vp_gemm_set_zero_skipping(newValue ? 1 : 0) }
+    }
+
     public static var threads: Int { Parallel.threads }
 
     /// Parallel calls so far, and how many ran on one thread because another process held the
@@ -55,6 +63,7 @@ public enum Backend {
     public static var summary: String {
         let t = isa.tile
         return "vaepipe kernels, \(isa.name) (GEMM tile \(t.rows)x\(t.columns)), \(threads) thread\(threads == 1 ? "" : "s")"
+            + (skipsZeros ? "" : ", zero steps not skipped (VAEPIPE_ZERO_SKIP=0)")
     }
 
     /// Said once at start-up when the kernels run below what the hardware could do.
