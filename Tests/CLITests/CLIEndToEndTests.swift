@@ -136,4 +136,19 @@ final class CLIEndToEndTests: CLITestCase {
             XCTAssertTrue(r.stdout.contains("  \(id) "), "missing \(id): \(r.stdout)")
         }
     }
+
+    /// `doctor` names the ISA it dispatched to, measures the FMA peak and gives each product's
+    /// GFLOP/s as a share of it; with zero skipping turned off, the backend line says so.
+    func testDoctorMeasuresThePeakAndEachProductsShareOfIt() throws {
+        let text = try run(["doctor", "--seconds", "0.02"])
+        XCTAssertEqual(text.status, 0, text.stderr)
+        XCTAssertTrue(text.stdout.contains("fma peak ("), text.stdout)
+        XCTAssertEqual(text.stdout.components(separatedBy: "% of peak)").count - 1, 5, text.stdout)
+        let json = try run(at: binary.path, ["doctor", "--seconds", "0.02", "--json"], environment: ["VAEPIPE_ZERO_SKIP": "0"])
+        XCTAssertEqual(json.status, 0, json.stderr)
+        let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        XCTAssertGreaterThan(try XCTUnwrap(object["fma_peak_gflops"] as? Double), 0)
+        XCTAssertEqual((object["gflops"] as? [String: Double])?.count, 5)
+        XCTAssertTrue((object["backend"] as? String ?? "").contains("zero steps not skipped"), json.stdout)
+    }
 }

@@ -31,6 +31,11 @@ void vp_gemm_set_zero_skipping(int on);
 /// The micro-kernel's register tile for an ISA (rows x columns of C per inner loop).
 void vp_gemm_tile(vp_isa isa, int *mr, int *nr);
 
+/// The FMA units' peak in GFLOP/s for an ISA's vector width, measured for about `seconds` on
+/// every thread of the pool at once (the best of its runs): the ceiling the GEMM's GFLOP/s are
+/// a share of.
+double vp_fma_peak_gflops(vp_isa isa, double seconds);
+
 // MARK: - Thread pool
 
 /// Runs fn(ctx, task) for every task in 0..<tasks over the pool's threads; the caller takes

@@ -44,6 +44,12 @@ public enum Backend {
 
     public static var threads: Int { Parallel.threads }
 
+    /// The FMA units' peak GFLOP/s at the GEMM's ISA on every thread, measured for about
+    /// `seconds`: the ceiling the GEMM's own GFLOP/s are a share of.
+    public static func fmaPeak(seconds: Double) -> Double {
+        vp_fma_peak_gflops(vp_isa(UInt32(isa.rawValue)), seconds)
+    }
+
     /// Parallel calls so far, and how many ran on one thread because another process held the
     /// cores up (the pool then works alone for a while, see Sources/CKernels/pool.c).
     public static var contention: (calls: Int, alone: Int) {
