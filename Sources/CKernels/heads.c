@@ -30,9 +30,9 @@ typedef int v8i __attribute__((vector_size(32)));
 void vp_bernoulli_rows(const float *logits, const float *targets, long r0, long r1, long dim, float *nll,
                        float *dlogits, float scale) {
 #if defined(__x86_64__)
-    if (vp_gemm_isa() >= VP_ISA_AVX2) { rows_avx2(logits, targets, r0, r1, dim, nll, dlogits, scale); return; }
+    if (vp_gemm_isa() >= VP_ISA_AVX2) { bernoulli_rows_avx2(logits, targets, r0, r1, dim, nll, dlogits, scale); return; }
 #endif
-    rows_generic(logits, targets, r0, r1, dim, nll, dlogits, scale);
+    bernoulli_rows_generic(logits, targets, r0, r1, dim, nll, dlogits, scale);
 }
 
 void vp_gaussian_rows(const float *logits, const float *targets, long r0, long r1, long dim, float *squares,

@@ -2,7 +2,6 @@
 // chain of fused multiply-adds in enough independent registers to cover the FMA latency on
 // every pipe (12, as the 6x16 tile holds), per ISA, on every thread of the pool at once.
 #include "CKernels.h"
-#include <time.h>
 
 #define CHAINS 12
 #define ROUNDS 4096
@@ -43,24 +42,20 @@ static void peak_task(void *ctx, long task) {
     j->sinks[task % 64] = s;  // keeps the chains from being optimised away
 }
 
-static double now(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec + 1e-9 * t.tv_nsec;
-}
-
 double vp_fma_peak_gflops(vp_isa isa, double seconds) {
-    int vec = isa == VP_ISA_AVX512 ? 16 : isa == VP_ISA_AVX2 ? 8 : 4;
+    int mr, nr;
+    vp_gemm_tile(isa, &mr, &nr);
+    int vec = nr / 2;  // the tile's columns are two vector registers
     int threads = vp_threads();
     peak_job j = {isa, ROUNDS, {0}};
-    double best = 0, start = now();
+    double best = 0, start = vp_seconds_now();
     do {
-        double t0 = now();
+        double t0 = vp_seconds_now();
         vp_parallel(threads, peak_task, &j);
-        double t = now() - t0;
+        double t = vp_seconds_now() - t0;
         double gflops = 2.0 * vec * CHAINS * (double)j.rounds * threads / t / 1e9;
         if (gflops > best) best = gflops;
         if (t < 0.02) j.rounds *= 2;  // long enough that waking the pool does not count
-    } while (now() - start < seconds);
+    } while (vp_seconds_now() - start < seconds);
     return best;
 }

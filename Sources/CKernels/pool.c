@@ -65,7 +65,7 @@ static struct {
     double window_seconds, window_wait;
 } pool;
 
-static double seconds_now(void) {
+double vp_seconds_now(void) {
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
     return t.tv_sec + t.tv_nsec * 1e-9;
@@ -189,7 +189,7 @@ void vp_parallel(long tasks, vp_task_fn fn, void *ctx) {
         for (long t = 0; t < tasks; t++) fn(ctx, t);
         return;
     }
-    double start = seconds_now();
+    double start = vp_seconds_now();
     uint32_t gen = atomic_load(&pool.generation) + 1;
     job_t *job = &pool.jobs[gen & 1];
     job->fn = fn; job->ctx = ctx;
@@ -203,11 +203,11 @@ void vp_parallel(long tasks, vp_task_fn fn, void *ctx) {
     run_tasks(gen);
     in_task = 0;
     // Every task is claimed; wait for the ones other threads are still running.
-    double own = seconds_now();
+    double own = vp_seconds_now();
     for (int spins = 0; atomic_load_explicit(&job->done, memory_order_acquire) < tasks; spins++) {
         if (spins < CALLER_SPINS) cpu_relax(); else sched_yield();
     }
-    double end = seconds_now();
+    double end = vp_seconds_now();
     pool.window_seconds += end - start;
     pool.window_wait += end - own;
     if (++pool.window_calls == WINDOW_CALLS) {

@@ -50,6 +50,8 @@ int vp_threads(void);
 /// Parallel calls so far, and how many of them ran on the calling thread alone because the
 /// pool's other threads were being held up (another process on the cores).
 void vp_pool_counts(long *calls, long *solo_calls);
+/// The monotonic clock in seconds, as the pool times its waits.
+double vp_seconds_now(void);
 /// Changes the thread count (only between parallel calls; the tests use it).
 void vp_set_threads(int threads);
 
