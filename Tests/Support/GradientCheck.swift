@@ -37,6 +37,18 @@ public enum GradientCheck {
         return (0..<n).map { _ in (2 * rng.nextUniform() - 1) * scale }
     }
 
+    /// Layers bound in order to one parameter store and initialised, in order, from `seed`.
+    public static func bind(_ layers: [Layer], seed: UInt64) -> ParameterStore {
+        let store = ParameterStore(specs: layers.flatMap(\.parameterSpecs))
+        var offset = 0, rng = SplitMix64(seed: seed)
+        for l in layers {
+            l.bind(values: store.values.pointer + offset, gradients: store.gradients.pointer + offset)
+            l.initialize(rng: &rng)
+            offset += l.parameterCount
+        }
+        return store
+    }
+
     /// A layer bound to its own parameter store and initialised from `seed`.
     public static func bind(_ layer: Layer, seed: UInt64 = 1) -> ParameterStore {
         let store = ParameterStore(specs: layer.parameterSpecs)

@@ -64,7 +64,9 @@ final class ConvLayerTests: XCTestCase {
         Shape(cin: 2, cout: 2, h: 4, w: 5, k: 4, s: 3, p: 2),   // stride 3, wide padding
     ]
     /// Padding wider than the kernel: the corner windows see only zeros (no transposed twin exists).
-    static let convOnlyShapes = [Shape(cin: 2, cout: 2, h: 3, w: 4, k: 2, s: 1, p: 2)]
+    /// And a 1x1 stride-1 convolution, which reads its input in place instead of lowering it.
+    static let convOnlyShapes = [Shape(cin: 2, cout: 2, h: 3, w: 4, k: 2, s: 1, p: 2),
+                                 Shape(cin: 3, cout: 5, h: 3, w: 2, k: 1, s: 1, p: 0)]
 
     // MARK: - Gradients
 

@@ -81,13 +81,7 @@ final class LayerGradientTests: XCTestCase {
         let layers: [Layer] = [Conv2D(inChannels: 2, outChannels: 4, height: 8, width: 8), ReLU(4 * 4 * 4),
                                Linear(64, 10), ReLU(10), Linear(10, 3)]
         let net = Sequential(layers, capacity: 5)
-        let store = ParameterStore(specs: layers.flatMap(\.parameterSpecs))
-        var offset = 0, rng = SplitMix64(seed: 9)
-        for l in layers {
-            l.bind(values: store.values.pointer + offset, gradients: store.gradients.pointer + offset)
-            l.initialize(rng: &rng)
-            offset += l.parameterCount
-        }
+        _ = GradientCheck.bind(layers, seed: 9)
         let x = FloatBuffer(GradientCheck.random(5 * 128, seed: 10))
         let fused = Array(UnsafeBufferPointer(start: net.forward(x.pointer, batch: 5), count: 15))
         var input = x

@@ -19,6 +19,9 @@ public final class Conv2D: Layer, ReLUFusing, PartSummed {
     /// The input `cols` holds the windows of (when one slice held the whole batch), so backward
     /// can skip redoing forward's im2col.
     private var colsSource: (x: UnsafePointer<Float>, batch: Int)?
+    /// A 1x1 stride-1 convolution's windows are its input's pixels: the GEMM reads x (and
+    /// writes dx) in place, with no lowering copy.
+    private let direct: Bool
 
     public init(inChannels: Int, outChannels: Int, height: Int, width: Int,
                 kernel: Int = 4, stride: Int = 2, padding: Int = 1, examplesPerSlice: Int? = nil) {
@@ -38,6 +41,7 @@ public final class Conv2D: Layer, ReLUFusing, PartSummed {
         p = WeightsAndBias(weights: geometry.windowSize * outChannels, outputs: outChannels)
         lowering = Lowering(geometry)
         cols = BatchScratch(perExample: geometry.gridSize * geometry.windowSize, slice: examplesPerSlice)
+        direct = kernel == 1 && stride == 1 && padding == 0
     }
 
     public var parameterSpecs: [ParameterSpec] {
@@ -58,6 +62,11 @@ public final class Conv2D: Layer, ReLUFusing, PartSummed {
 
     func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, batch: Int, relu: Bool) {
         colsSource = nil
+        if direct {
+            GEMM.multiply(m: batch * geometry.gridSize, n: outChannels, k: inChannels,
+                          a: x, b: p.w, bias: p.b, activation: relu ? .relu : .none, c: y)
+            return
+        }
         for (first, count) in cols.slices(batch) {
             let c = cols.pointer(batch: count)
             lowering.im2col(x + first * inputSize, batch: count, into: c)
@@ -77,6 +86,15 @@ public final class Conv2D: Layer, ReLUFusing, PartSummed {
         // as in Sequential (which keeps x unchanged in between), and one slice held the whole
         // batch; any other call rebuilds them a slice at a time. Once dW has used a slice's
         // windows, the buffer holds their gradients instead.
+        if direct {
+            p.accumulateWeightGradient(parts: parts, groupSize: cols.slice) { examples, dw, beta in
+                let rows = examples.count * grid, first = examples.lowerBound * inputSize
+                let dySlice = dy + examples.lowerBound * outputSize
+                GEMM.multiply(transA: true, m: k, n: n, k: rows, a: x + first, b: dySlice, beta: beta, c: dw)
+                if let dx { GEMM.multiply(transB: true, m: rows, n: k, k: n, a: dySlice, b: p.w, c: dx + first) }
+            }
+            return
+        }
         let cached = colsSource?.x == x && colsSource?.batch == batch
         colsSource = nil
         let buffer = cols.pointer(batch: cached ? batch : min(batch, cols.slice))

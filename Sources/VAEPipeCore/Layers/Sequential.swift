@@ -20,6 +20,7 @@ public final class Sequential {
         }
         self.layers = layers
         self.capacity = capacity
+        for case let layer as BatchReserving in layers { layer.reserve(capacity: capacity) }
         outputs = layers.map { FloatBuffer(count: capacity * $0.outputSize) }
         gradients = layers.map { FloatBuffer(count: capacity * $0.inputSize) }
         firstTrainable = layers.firstIndex { $0.parameterCount > 0 } ?? 0
