@@ -81,7 +81,7 @@ final class LayerGradientTests: XCTestCase {
         let layers: [Layer] = [Conv2D(inChannels: 2, outChannels: 4, height: 8, width: 8), ReLU(4 * 4 * 4),
                                Linear(64, 10), ReLU(10), Linear(10, 3)]
         let net = Sequential(layers, capacity: 5)
-        _ = GradientCheck.bind(layers, seed: 9)
+        let store = GradientCheck.bind(layers, seed: 9)
         let x = FloatBuffer(GradientCheck.random(5 * 128, seed: 10))
         let fused = Array(UnsafeBufferPointer(start: net.forward(x.pointer, batch: 5), count: 15))
         var input = x
@@ -92,6 +92,7 @@ final class LayerGradientTests: XCTestCase {
         }
         XCTAssertEqual(fused, input.array)
         XCTAssertGreaterThan(Set(fused).count, 10, "a forward that computed nothing")
+        withExtendedLifetime(store) {}
     }
 
     /// The bias gradient of a conv layer (a column sum over every output pixel of the batch,
