@@ -46,7 +46,10 @@ final class Console {
                               objective.name, o, r.trainLoss, r.trainReconstruction, r.trainKL)
             }
             if let t = r.testNegELBO { line += String(format: "  test neg-ELBO %.2f", t) }
-            if let b = r.testBitsPerDim, let a = r.activeUnits { line += String(format: " (%.3f bits/dim, %d active units)", b, a) }
+            if let b = r.testBitsPerDim, let a = r.activeUnits {
+                line += String(format: " (%.3f bits/dim, ", b) + (r.testPSNR.map { String(format: "PSNR %.2f dB, ", $0) } ?? "")
+                    + "\(a) active units)"
+            }
             line += String(format: "  %.1fs  %.0f ex/s", r.seconds, r.examplesPerSecond)
             print(line)
         case .json:

@@ -27,11 +27,32 @@ struct Train: ParsableCommand {
     @Option(help: "Adam learning rate.")
     var lr: Float = 1e-3
 
-    @Option(help: "Latent dimensions (Z).")
-    var latent: Int = 20
+    @Option(help: "Latent dimensions (Z) (default 20).")
+    var latent: Int?
 
-    @Option(help: "Model: mlp or conv (default: conv for images of 32x32 and up, mlp for smaller ones such as 28x28 IDX).")
+    @Option(help: "Model: mlp, conv or resnet (default: conv for images of 32x32 and up, mlp for smaller ones such as 28x28 IDX).")
     var arch: String?
+
+    @Option(help: "resnet: residual blocks at each resolution, in the encoder and in the decoder (default \(ModelConfig.defaultBlocks)).")
+    var blocks: Int?
+
+    @Option(name: .customLong("time-budget"), help: ArgumentHelp("Train for this long (90s, 10m, 1h30m): the run stops at a step boundary, writes its checkpoint and galleries and says how far it got; without --epochs, the first epoch's pace sets how many epochs the learning-rate schedule spans. `--resume` goes on for another budget.", valueName: "duration"))
+    var timeBudget: TimeBudget?
+
+    @Option(name: .customLong("lr-schedule"), help: "Learning rate over the run: constant, or cosine (falling to 0 at the last epoch; under a time budget, over the epochs it plans).")
+    var lrSchedule: TrainingAids.Schedule?
+
+    @Option(help: ArgumentHelp("Raise the learning rate linearly over the first STEPS steps.", valueName: "steps"))
+    var warmup: Int?
+
+    @Flag(inversion: .prefixedNo, help: "Flip each training image left-right with probability 1/2 every time it is drawn (from the seed).")
+    var flip: Bool?
+
+    @Option(help: ArgumentHelp("Keep an exponential moving average of the weights with this decay (e.g. 0.999) and use it for test figures, galleries, evaluate and sampling; 0 for none.", valueName: "decay"))
+    var ema: Float?
+
+    @Option(name: .customLong("clip-grad"), help: ArgumentHelp("Scale down any step's gradient whose L2 norm is over NORM to NORM; 0 for no limit.", valueName: "norm"))
+    var clipGrad: Float = 0
 
     @Option(help: "Units of the dense hidden layer (default: 400 for mlp, 256 for conv).")
     var hidden: Int?
@@ -82,7 +103,7 @@ struct Train: ParsableCommand {
     @OptionGroup var tiles: TileSizeOptions
 
     /// Options `--resume` accepts beside itself; everything else comes from the run.
-    static let resumeOptions: Set<String> = ["--resume", "--epochs", "--quiet", "--log-format"]
+    static let resumeOptions: Set<String> = ["--resume", "--epochs", "--quiet", "--log-format", "--time-budget"]
 
     func validate() throws {
         if resume != nil {
@@ -94,7 +115,12 @@ struct Train: ParsableCommand {
         if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1.") }
         if batch < 1 { throw ValidationError("--batch must be at least 1.") }
         if !(lr > 0 && lr.isFinite) { throw ValidationError("--lr must be a positive number.") }
-        if latent < 1 { throw ValidationError("--latent must be at least 1.") }
+        if let latent, latent < 1 { throw ValidationError("--latent must be at least 1.") }
+        if let blocks, !(0...16).contains(blocks) { throw ValidationError("--blocks must be 0 to 16.") }
+        if let warmup, warmup < 0 { throw ValidationError("--warmup must be at least 0.") }
+        if let ema, !(ema >= 0 && ema < 1) { throw ValidationError("--ema must be at least 0 and below 1 (0.999 averages over about the last thousand steps).") }
+        if !(clipGrad >= 0 && clipGrad.isFinite) { throw ValidationError("--clip-grad must be a number of at least 0.") }
+        if blocks != nil && arch != nil && arch != "resnet" { throw ValidationError("--blocks is for --arch resnet.") }
         if let hidden, hidden < 1 { throw ValidationError("--hidden must be at least 1.") }
         if width < 1 { throw ValidationError("--width must be at least 1.") }
         if !(beta >= 0 && beta.isFinite) { throw ValidationError("--beta must be a number of at least 0.") }
@@ -133,7 +159,7 @@ struct Train: ParsableCommand {
         for arg in given_ where arg.hasPrefix("--") {
             let name = String(arg.split(separator: "=", maxSplits: 1)[0])
             if !resumeOptions.contains(name) && name != "--help" {
-                throw ValidationError("--resume continues a run with the settings it started with; \(name) cannot be changed (only --epochs, --quiet, --log-format).")
+                throw ValidationError("--resume continues a run with the settings it started with; \(name) cannot be changed (only --epochs, --time-budget, --quiet, --log-format).")
             }
         }
         let info = try RunInfo.read(dir)
@@ -146,11 +172,16 @@ struct Train: ParsableCommand {
         command.epochs = given.epochs ?? command.epochs
         command.quiet = given.quiet
         command.logFormat = given.logFormat
+        command.timeBudget = given.timeBudget ?? command.timeBudget
         return command
     }
 
     private func train(job: MPIJob?) throws {
-        let out = self.out!, epochs = self.epochs ?? 10
+        let began = DispatchTime.now().uptimeNanoseconds
+        func elapsed() -> Double { Double(DispatchTime.now().uptimeNanoseconds - began) / 1e9 }
+        let out = self.out!
+        // Under a time budget without --epochs, the run plans its epochs after the first one.
+        var epochs = self.epochs ?? (timeBudget == nil ? 10 : Int.max)
         let console = Console(format: logFormat, quiet: quiet || (job?.rank ?? 0) != 0, progressBar: job == nil)
         let registry = VAEPipeKit.registry
         // A resumed run's head may come from a plugin: if it is missing, say which file it was.
@@ -187,10 +218,12 @@ struct Train: ParsableCommand {
             checkpoint = try run.latestCheckpoint()
         }
 
-        let architecture = arch ?? (min(dataset.shape.height, dataset.shape.width) >= 32 ? "conv" : "mlp")
+        let defaults = TrainDefaults(shape: dataset.shape, arch: arch)
+        let architecture = defaults.architecture
         let config = checkpoint?.config ?? ModelConfig(
             architecture: architecture, shape: dataset.shape, hidden: hidden ?? (architecture == "conv" ? 256 : 400),
-            latent: latent, width: width, head: headPlugin.id, headOptions: head.options)
+            latent: latent ?? defaults.latent, width: width, blocks: architecture == "resnet" ? blocks ?? ModelConfig.defaultBlocks : nil,
+            head: headPlugin.id, headOptions: head.options)
         if let problem = config.problem { throw VAEPipeError.invalidOption(problem) }
         guard config.shape == dataset.shape else {
             throw VAEPipeError.invalidOption("\(dataOptions.path): images are \(dataset.shape) but the run being resumed was trained on \(config.shape)")
@@ -201,8 +234,17 @@ struct Train: ParsableCommand {
         var options = TrainOptions()
         options.batchSize = batch; options.learningRate = lr; options.seed = seed; options.objective = objective
         options.gradientParts = gradientParts ?? job.map { BatchParts.dataParallel(ranks: $0.size) } ?? 1
+        options.aids = aids(defaults)
+        options.horizonEpochs = epochs == Int.max ? nil : epochs
+        options.measurePSNR = dataset.adapterID != "idx"
         let trainer = Trainer(model: model, train: dataset.train, test: dataset.test, options: options, collective: job)
         if let checkpoint { try trainer.restore(from: checkpoint, path: run.checkpointPath) }
+        if let planned = trainer.plannedEpochs {
+            if self.epochs == nil { epochs = planned } else if self.epochs != planned {
+                // --resume --epochs N after a budget's plan: the cosine starts again from here to epoch N.
+                trainer.planSchedule(epochs: self.epochs!)
+            }
+        }
         let parts = trainer.state.gradientParts
 
         try run.writeSkipped(dataset.skipped)
@@ -219,13 +261,15 @@ struct Train: ParsableCommand {
 
         // From here on the directory always holds a checkpoint to resume from, even if the
         // process is killed before the first epoch ends.
+        if !options.aids.isEmpty { console.info("training: " + describe(options.aids) + (timeBudget.map { ", time budget \($0)" } ?? ""), event: "aids") }
+        else if let budget = timeBudget { console.info("training: time budget \(budget)", event: "aids") }
         if checkpoint == nil && run.writes {
-            let stats = try GalleryStats.compute(model, on: dataset.evaluationSet)
+            let stats = try trainer.withAveragedWeights { try GalleryStats.compute(model, on: dataset.evaluationSet) }
             try withResumeHint(run) { try run.saveCheckpoint(trainer, stats: stats) }
         }
         let start = trainer.state
         if start.epoch > epochs {
-            console.info("\(out) has already trained \(start.epoch - 1) epochs; pass a larger --epochs to train longer",
+            console.info("\(out) has already trained \(start.epoch - 1) epochs\(self.epochs == nil && timeBudget != nil ? " (all its time budget planned)" : ""); pass a larger --epochs to train longer",
                          event: "done")
             return
         }
@@ -236,42 +280,74 @@ struct Train: ParsableCommand {
 
         try run.openTensorBoard(resumingAt: checkpoint == nil ? nil : start.epoch)
         StopSignal.install()
-        var interrupted = false
+        var interrupted = false, outOfTime = false
+        let budget = timeBudget?.seconds ?? .infinity
         while trainer.state.epoch <= epochs {
             let report: EpochReport?
+            let epochBegan = elapsed()
             do {
-                report = try trainer.continueEpoch(shouldStop: { StopSignal.pending != 0 },
-                                                   onStep: { console.step($0, of: epochs) })
+                report = try trainer.continueEpoch(shouldStop: { StopSignal.pending != 0 || elapsed() >= budget },
+                                                   onStep: { console.step($0, of: epochs == Int.max ? 0 : epochs) })
             } catch VAEPipeError.trainingDiverged(let e, let s, _) {
                 let kept = FileManager.default.fileExists(atPath: run.checkpointPath) ? run.checkpointPath : nil
                 throw VAEPipeError.trainingDiverged(epoch: e, step: s, lastGood: kept)
             }
-            guard let report else { interrupted = true; break }
+            guard let report else {
+                if StopSignal.pending != 0 { interrupted = true } else { outOfTime = true }
+                break
+            }
+            if epochs == Int.max {
+                // The budget's plan, from this epoch's pace (evaluation and writing included), the
+                // same on every rank (rank 0's).
+                let pace = max(report.seconds, elapsed() - epochBegan) * 1.05  // the galleries below are not timed yet
+                let planned = try trainer.agreeOnFirstRank(report.epoch + max(0, Int((budget - elapsed()) / pace)))
+                trainer.planSchedule(epochs: planned)
+                epochs = planned
+                console.info("time budget \(timeBudget!): \(String(format: "%.1f", pace))s an epoch, planning \(planned) epochs", event: "plan", ["epochs": planned])
+            }
             console.epoch(report, of: epochs, objective: objective)
             // One pass over the evaluation images serves the checkpoint and the traversal gallery.
-            if run.writes { try withResumeHint(run) {
+            if run.writes { try withResumeHint(run) { try trainer.withAveragedWeights {
                 let stats = try GalleryStats.compute(model, on: dataset.evaluationSet)
                 try run.saveCheckpoint(trainer, stats: stats)
                 try run.writeMetrics(trainer.state.reports)
                 try run.writeSkipped(dataset.skippedSoFar)
                 let galleries = try run.writeGalleries(model, dataset: dataset, stats: stats, registry: registry, seed: seed,
                                                      nativeSize: tiles.nativeSize)
-                try run.logTensorBoard(report, learningRate: lr, galleries: galleries)
+                try run.logTensorBoard(report, learningRate: report.learningRate.map { Float($0) } ?? lr, galleries: galleries)
                 try run.writeReport(trainer.state.reports, settings: settings, galleries: galleries, stats: stats)
-            } }
-            // Between epochs too, every rank stops if any was signalled.
+            } } }
+            // Between epochs too, every rank stops if any was signalled or the budget is spent.
             if try trainer.agree(StopSignal.pending != 0) { interrupted = true; break }
+            if trainer.state.epoch <= epochs, try trainer.agree(elapsed() >= budget) { outOfTime = true; break }
+        }
+        if outOfTime {
+            let s = trainer.state, done = Double(s.epoch - 1) + Double(s.step) / Double(trainer.stepsPerEpoch)
+            if run.writes { try withResumeHint(run) { try trainer.withAveragedWeights {
+                let stats = try GalleryStats.compute(model, on: dataset.evaluationSet)
+                try run.saveCheckpoint(trainer, stats: stats)
+                if s.step > 0 {
+                    let galleries = try run.writeGalleries(model, dataset: dataset, stats: stats, registry: registry, seed: seed,
+                                                           nativeSize: tiles.nativeSize)
+                    try run.writeReport(s.reports, settings: settings, galleries: galleries, stats: stats)
+                }
+            } } }
+            let at = s.step > 0 ? "epoch \(s.epoch), step \(s.step)/\(trainer.stepsPerEpoch)" : "the end of epoch \(s.epoch - 1)"
+            console.info("time budget \(timeBudget!) reached at \(at) (\(String(format: "%.2f", done)) epochs in all): checkpoint and galleries written; go on with: vaepipe train --resume \(out)",
+                         event: "budget", ["epoch": s.epoch, "step": s.step, "epochs": done])
         }
         if interrupted {
             // Stopped by a signal (under MPI: some rank's, which every rank acted on at the same step).
             let s = trainer.state
-            if s.step > 0 && run.writes { try run.saveCheckpoint(trainer, stats: GalleryStats.compute(model, on: dataset.evaluationSet)) }
+            if s.step > 0 && run.writes {
+                try run.saveCheckpoint(trainer, stats: trainer.withAveragedWeights { try GalleryStats.compute(model, on: dataset.evaluationSet) })
+            }
             console.info("interrupted at epoch \(s.epoch), step \(s.step)/\(trainer.stepsPerEpoch): checkpoint saved in \(run.checkpointPath); continue with: vaepipe train --resume \(out)",
                          event: "interrupted", ["epoch": s.epoch, "step": s.step])
             throw ExitCode(StopSignal.pending != 0 ? StopSignal.exitCode : 128 + SIGTERM)
         }
         let reports = trainer.state.reports
-        console.info(timingSummary(reports, examplesPerEpoch: dataset.train.count), event: "summary")
+        if !reports.isEmpty { console.info(timingSummary(reports, examplesPerEpoch: dataset.train.count), event: "summary") }
         if let job, job.gradientCalls > 0 {
             let how = trainer.shardsOptimizer ? "gradient reduce-scatters and weight all-gathers" : "gradient allreduces"
             console.info(String(format: "MPI: %d \(how) of %d floats, %.2f ms each on rank 0 (its wait for the other ranks, and the all-gathers of Adam's moments once an epoch, included; in the backward and optimizer times above)",
@@ -318,7 +394,33 @@ struct Train: ParsableCommand {
         return s
     }
 
+    /// The training aids from the flags, or the data's defaults where a flag is not given.
+    private func aids(_ d: TrainDefaults) -> TrainingAids {
+        var a = TrainingAids()
+        a.schedule = lrSchedule ?? d.aids.schedule
+        a.warmup = warmup ?? d.aids.warmup
+        a.ema = ema ?? d.aids.ema
+        a.flip = flip ?? d.aids.flip
+        a.clipGrad = clipGrad
+        return a
+    }
+
+    private func describe(_ a: TrainingAids) -> String {
+        var parts: [String] = []
+        if a.schedule != .constant || a.warmup > 0 { parts.append("lr \(lr) \(a.schedule.rawValue)" + (a.warmup > 0 ? " after \(a.warmup) warm-up steps" : "")) }
+        if a.ema > 0 { parts.append("weights averaged (ema \(a.ema))") }
+        if a.flip { parts.append("random flips") }
+        if a.clipGrad > 0 { parts.append("gradient norm clipped at \(a.clipGrad)") }
+        return parts.joined(separator: ", ")
+    }
+
     private func describe(_ c: ModelConfig) -> String {
+        if c.architecture == "resnet" {
+            var channels: [Int] = [c.shape.channels], w = c.width, s = c.paddedSide
+            while s > 4 { channels.append(w); w *= 2; s /= 2 }
+            return "resnet \(c.paddedSide)x\(c.paddedSide) " + channels.map(String.init).joined(separator: "-")
+                + ", \(c.blocks ?? ModelConfig.defaultBlocks) block(s) per resolution -> \(c.latent)"
+        }
         guard c.architecture == "conv" else { return "mlp \(c.inputSize)-\(c.hidden)-\(c.latent)" }
         var channels: [Int] = [c.shape.channels], w = c.width, s = c.paddedSide
         while s > 4 { channels.append(w); w *= 2; s /= 2 }

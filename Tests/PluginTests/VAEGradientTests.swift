@@ -7,7 +7,8 @@ import XCTest
 final class VAEGradientTests: XCTestCase {
     func check(_ head: any LikelihoodHead, architecture: String = "mlp") {
         let shape = architecture == "mlp" ? ImageShape(height: 2, width: 3, channels: 1) : ImageShape(height: 4, width: 4, channels: 2)
-        let config = ModelConfig(architecture: architecture, shape: shape, hidden: 4, latent: 2, width: 2, head: type(of: head).id)
+        let config = ModelConfig(architecture: architecture, shape: shape, hidden: 4, latent: 2, width: 2,
+                                 blocks: architecture == "resnet" ? 1 : nil, head: type(of: head).id)
         let model = VAE(config: config, head: head, capacity: 3)
         model.initialize(seed: 3)
         var rng = SplitMix64(seed: 4)
@@ -32,6 +33,33 @@ final class VAEGradientTests: XCTestCase {
     /// 4x4x2 padded to 16x16: pad, two convs, dense layers, two transposed convs, crop. Few pixels,
     /// so the Float loss is small enough for finite differences to resolve.
     func testConvVAEGradientsMatchFiniteDifferences() { check(BernoulliHead(options: HeadOptions()), architecture: "conv") }
+
+    /// The resnet at 4x4x2 padded to 16x16: two resolutions, a residual block at each on both sides.
+    func testResNetVAEGradientsMatchFiniteDifferences() throws {
+        check(try GaussianHead(options: HeadOptions()), architecture: "resnet")
+    }
+
+    /// The layer list the PyTorch twin (Benchmarks/torch_resnet_vae.py) builds, by parameter names and count.
+    func testResNetArchitectureIsTheDocumentedStack() {
+        let config = ModelConfig(architecture: "resnet", shape: ImageShape(height: 28, width: 28, channels: 1),
+                                 latent: 8, width: 4, blocks: 2, head: "bernoulli")
+        XCTAssertNil(config.problem)
+        let specs = VAE.parameterSpecs(config: config, head: BernoulliHead(options: HeadOptions()))
+        // Padded to 32: stages at 16 (4 channels), 8 (8), 4 (16). Encoder: pad, then per stage
+        // [SiLU] conv and two blocks; SiLU, Linear.
+        XCTAssertEqual(specs.first?.name, "encoder.1.weight")
+        XCTAssertEqual(specs.first?.shape, [4, 4, 1, 4])
+        XCTAssertTrue(specs.contains { $0.name == "encoder.2.7.weight" && $0.shape == [1, 1, 2, 4] }, "the first block's last 1x1 conv")
+        XCTAssertTrue(specs.contains { $0.name == "encoder.2.3.weight" && $0.shape == [3, 3, 2, 2] })
+        XCTAssertTrue(specs.contains { $0.name == "decoder.0.weight" && $0.shape == [8, 256] })
+        let convs = specs.filter { $0.name.hasSuffix("weight") && $0.shape.count == 4 }.count
+        XCTAssertEqual(convs, 3 + 3 * 2 * 4 + 3 * 2 * 4, "3 strided convs, 4 per block on both sides (transposed convs store 2-D weights)")
+        let count = specs.reduce(0) { $0 + $1.count }
+        let model = VAE(config: config, head: BernoulliHead(options: HeadOptions()), capacity: 1)
+        XCTAssertEqual(model.parameters.count, count)
+        XCTAssertNotNil(ModelConfig(architecture: "resnet", shape: ImageShape(height: 32, width: 32, channels: 3), head: "bernoulli").problem,
+                        "a resnet needs its blocks")
+    }
 
     func testConvArchitectureMatchesTheReferenceParameterCount() {
         // ../shared/bench/torch_vae.py --model conv has 1,404,801 parameters (28x28 padded to 32, latent 32).

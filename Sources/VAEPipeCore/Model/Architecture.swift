@@ -4,6 +4,7 @@ enum Architecture {
         precondition(c.problem == nil, c.problem ?? "")
         switch c.architecture {
         case "conv": return conv(c)
+        case "resnet": return ResNet.layers(c)
         default: return mlp(c)
         }
     }

@@ -1,6 +1,6 @@
 /// Everything needed to rebuild a model without its data; stored in every checkpoint.
 public struct ModelConfig: Codable, Sendable, Equatable {
-    /// "mlp" or "conv".
+    /// "mlp", "conv" or "resnet".
     public var architecture: String
     public var shape: ImageShape
     /// Units of the dense hidden layer (mlp: the only hidden layer; conv: between convs and latent).
@@ -8,17 +8,21 @@ public struct ModelConfig: Codable, Sendable, Equatable {
     public var latent: Int
     /// conv: channels of the first convolution, doubling at every stride-2 step.
     public var width: Int
+    /// resnet: residual blocks at each resolution, in the encoder and in the decoder (nil for
+    /// the other architectures, so their configurations read as before).
+    public var blocks: Int?
     public var head: String
     public var headOptions: HeadOptions
 
-    public static let architectures = ["mlp", "conv"]
+    public static let architectures = ["mlp", "conv", "resnet"]
+    public static let defaultBlocks = 1
     /// Bounds that keep every size computed from a configuration (which may come from a file
     /// someone else wrote) far from overflow.
     public static let maxSide = 16_384, maxUnits = 65_536
 
     public init(architecture: String = "mlp", shape: ImageShape, hidden: Int = 400, latent: Int = 20,
-                width: Int = 32, head: String, headOptions: HeadOptions = HeadOptions()) {
-        self.architecture = architecture; self.shape = shape; self.hidden = hidden
+                width: Int = 32, blocks: Int? = nil, head: String, headOptions: HeadOptions = HeadOptions()) {
+        self.architecture = architecture; self.shape = shape; self.hidden = hidden; self.blocks = blocks
         self.latent = latent; self.width = width; self.head = head; self.headOptions = headOptions
     }
 
@@ -29,6 +33,7 @@ public struct ModelConfig: Codable, Sendable, Equatable {
         hidden = try c.decode(Int.self, forKey: .hidden)
         latent = try c.decode(Int.self, forKey: .latent)
         width = try c.decodeIfPresent(Int.self, forKey: .width) ?? 32
+        blocks = try c.decodeIfPresent(Int.self, forKey: .blocks)
         head = try c.decode(String.self, forKey: .head)
         headOptions = try c.decode(HeadOptions.self, forKey: .headOptions)
     }
@@ -56,11 +61,16 @@ public struct ModelConfig: Codable, Sendable, Equatable {
         }
         switch architecture {
         case "mlp": return nil
-        case "conv":
-            guard shape.height == shape.width else { return "the conv architecture needs square images, not \(shape)" }
-            guard paddedSide <= 128 else { return "the conv architecture handles images up to 128x128, not \(shape)" }
+        case "conv", "resnet":
+            let a = architecture
+            guard shape.height == shape.width else { return "the \(a) architecture needs square images, not \(shape)" }
+            guard paddedSide <= 128 else { return "the \(a) architecture handles images up to 128x128, not \(shape)" }
             guard (paddedSide - shape.height) % 2 == 0 else {
-                return "the conv architecture pads \(shape.height) to \(paddedSide) evenly on both sides; use an even size"
+                return "the \(a) architecture pads \(shape.height) to \(paddedSide) evenly on both sides; use an even size"
+            }
+            if a == "resnet" {
+                guard let b = blocks, (0...16).contains(b) else { return "the resnet architecture takes 0 to 16 blocks per resolution, not \(blocks.map(String.init) ?? "none")" }
+                guard width * paddedSide / 8 <= Self.maxUnits else { return "a resnet of width \(width) at \(paddedSide)x\(paddedSide) has too many channels at 4x4" }
             }
             return nil
         default:

@@ -34,6 +34,9 @@ public final class VAE {
     public let samples: Int
     /// Training minimises the importance-weighted bound instead of the ELBO.
     public let importanceWeighted: Bool
+    /// Training steps flip each example left-right with probability 1/2 (`--flip`), drawn from
+    /// the example's own noise stream, so the same rows flip however the batch is split.
+    public var flipsHorizontally = false
     /// The last training forward pass's sum over its examples of the negative IWAE bound.
     public private(set) var lastBound: Double = 0
 
@@ -196,6 +199,7 @@ public final class VAE {
         _ = rng.next()
         for r in 0..<batch {
             var row = base.derived(UInt64(share.offset + r))
+            if gradients && flipsHorizontally && row.next() & 1 == 1 { Self.flip(x + r * d, config.shape) }
             head.prepare(x + r * d, count: d, rng: &row)
             row.fillNormal(eps.pointer + r * k * latent, count: k * latent)
         }
@@ -228,6 +232,18 @@ public final class VAE {
         for i in 0..<batch { loss.kl += Double(kl[i]) }
         loss.count = batch
         return loss
+    }
+
+    /// Mirrors one [H x W x C] image left-right, in place.
+    public static func flip(_ image: UnsafeMutablePointer<Float>, _ shape: ImageShape) {
+        let c = shape.channels, w = shape.width
+        for y in 0..<shape.height {
+            let row = image + y * w * c
+            for x in 0..<w / 2 {
+                let a = row + x * c, b = row + (w - 1 - x) * c
+                for k in 0..<c { let t = a[k]; a[k] = b[k]; b[k] = t }
+            }
+        }
     }
 
     /// The posterior moments [rows x 2Z] of the rows the encoder last saw (a training step's,

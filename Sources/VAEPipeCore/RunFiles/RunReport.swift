@@ -68,6 +68,7 @@ public struct RunReport {
         if let objective = last.trainObjective { cards.append(("Train objective", Self.nats(objective))) }
         if let test = last.testNegELBO { cards.append(("Test −ELBO", Self.nats(test))) }
         if let bits = last.testBitsPerDim { cards.append(("Test bits/dim", String(format: "%.4f", bits))) }
+        if let psnr = last.testPSNR { cards.append(("Test PSNR", String(format: "%.2f dB", psnr))) }
         if let active = last.activeUnits { cards.append(("Active units", "\(active)")) }
         cards.append(("Reconstruction", Self.trainTest(last.trainReconstruction, last.testReconstruction)))
         cards.append(("KL", Self.trainTest(last.trainKL, last.testKL)))
@@ -158,13 +159,14 @@ public struct RunReport {
     func epochsSection() -> String {
         guard !epochs.isEmpty else { return "" }
         let headers = ["epoch", "train loss", "train recon.", "train KL", "test −ELBO", "test recon.", "test KL",
-                       "bits/dim", "active", "seconds", "images/s"]
+                       "bits/dim", "PSNR (dB)", "active", "seconds", "images/s"]
         var s = "<section id=\"epochs\">\n<details><summary>Every epoch (\(epochs.count))</summary>\n<table class=\"epochs\">\n<tr>"
         s += headers.map { "<th class=\"num\">\($0)</th>" }.joined() + "</tr>\n"
         for e in epochs {
             let cells = ["\(e.epoch)", Self.nats(e.trainLoss), Self.nats(e.trainReconstruction), Self.nats(e.trainKL),
                          Self.nats(e.testNegELBO), Self.nats(e.testReconstruction), Self.nats(e.testKL),
-                         e.testBitsPerDim.map { String(format: "%.4f", $0) } ?? "—", e.activeUnits.map { "\($0)" } ?? "—",
+                         e.testBitsPerDim.map { String(format: "%.4f", $0) } ?? "—", e.testPSNR.map { String(format: "%.2f", $0) } ?? "—",
+                         e.activeUnits.map { "\($0)" } ?? "—",
                          String(format: "%.1f", e.seconds), String(format: "%.0f", e.examplesPerSecond)]
             s += "<tr>" + cells.map { "<td class=\"num\">\($0)</td>" }.joined() + "</tr>\n"
         }

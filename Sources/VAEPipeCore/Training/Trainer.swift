@@ -8,6 +8,13 @@ public struct TrainOptions: Sendable {
     /// The parts each batch's gradients are summed in (see BatchParts): 1 is fastest alone;
     /// P makes the weights the same on any power of two of processes dividing P.
     public var gradientParts = 1
+    /// Learning-rate schedule, flips, weight averaging, clipping (see TrainingAids).
+    public var aids = TrainingAids()
+    /// Epochs the cosine schedule spans, when known from the start (nil under a time budget
+    /// until `planSchedule` fixes it).
+    public var horizonEpochs: Int?
+    /// Measure the held-out reconstructions' PSNR after each epoch (image folders).
+    public var measurePSNR = false
     public init() {}
 }
 
@@ -27,6 +34,12 @@ public struct EpochReport: Codable, Sendable, Equatable {
     public var testBitsPerDim: Double?
     /// Latent dimensions in use over the test set (see `ActiveUnits`).
     public var activeUnits: Int?
+    /// The held-out reconstructions' PSNR in dB (see Evaluator.reconstructionPSNR), when measured.
+    public var testPSNR: Double?
+    /// The learning rate of the epoch's last step, when a schedule moves it.
+    public var learningRate: Double?
+    /// Steps whose gradient norm was over --clip-grad and scaled down to it, when clipping.
+    public var clippedSteps: Int?
     public var seconds: Double
     public var dataWaitSeconds: Double
     public var forwardSeconds: Double
@@ -40,7 +53,8 @@ public struct EpochReport: Codable, Sendable, Equatable {
         case trainLoss = "train_loss", trainReconstruction = "train_reconstruction", trainKL = "train_kl"
         case trainObjective = "train_objective"
         case testNegELBO = "test_neg_elbo", testReconstruction = "test_reconstruction", testKL = "test_kl"
-        case testBitsPerDim = "test_bits_per_dim", activeUnits = "active_units"
+        case testBitsPerDim = "test_bits_per_dim", activeUnits = "active_units", testPSNR = "test_psnr"
+        case learningRate = "learning_rate", clippedSteps = "clipped_steps"
         case dataWaitSeconds = "data_wait_seconds", examplesPerSecond = "examples_per_second"
         case forwardSeconds = "forward_seconds", backwardSeconds = "backward_seconds"
         case optimizerSeconds = "optimizer_seconds", steps
@@ -74,6 +88,8 @@ public final class Trainer {
     public let collective: Collective?
     /// A step's loss terms and whether to stop, summed over the processes.
     private var agreed = [Double](repeating: 0, count: 5)
+    /// The weights' moving average (--ema), or nil.
+    public let average: WeightAverage?
 
     /// With `collective`, this process trains on its share of every batch (the model's capacity
     /// need only hold that share) and every process takes the same steps.
@@ -90,6 +106,49 @@ public final class Trainer {
         rng = SplitMix64(seed: options.seed).derived(0x7EA1)
         position = TrainingState(rng: rng.state)
         position.gradientParts = options.gradientParts
+        average = options.aids.ema > 0 ? WeightAverage(copying: model.parameters) : nil
+        model.flipsHorizontally = options.aids.flip
+    }
+
+    /// The Adam steps over which the cosine schedule falls: from the plan a time budget made,
+    /// else over the run's epochs; nil while neither is known.
+    public var scheduleHorizon: Range<Int>? {
+        if let e = position.scheduleEpochs { return (position.scheduleStart ?? 0)..<max(position.scheduleStart ?? 0, e * stepsPerEpoch) }
+        return options.horizonEpochs.map { 0..<$0 * stepsPerEpoch }
+    }
+
+    /// Fixes the schedule's length once a time budget's first epoch has shown the pace: the
+    /// cosine falls from this step to the end of epoch `epochs`. Saved with the training state,
+    /// so a resumed run keeps it.
+    public func planSchedule(epochs: Int) {
+        position.scheduleEpochs = epochs
+        position.scheduleStart = optimizer.step
+    }
+
+    /// The epochs a time budget's plan fixed, if any.
+    public var plannedEpochs: Int? { position.scheduleEpochs }
+
+    /// The learning rate of Adam's next step.
+    public var currentLearningRate: Float {
+        Float(Double(options.learningRate) * options.aids.learningRateFactor(step: optimizer.step, horizon: scheduleHorizon))
+    }
+
+    /// Runs `body` with the averaged weights in the model (the trained ones when there is no
+    /// average): what test figures, galleries and checkpoints show.
+    /// Calls nest: inside one, the model already holds the average.
+    public func withAveragedWeights<T>(_ body: () throws -> T) rethrows -> T {
+        guard let average, !showsAverage else { return try body() }
+        average.swap(with: model.parameters)
+        showsAverage = true
+        defer { average.swap(with: model.parameters); showsAverage = false }
+        return try body()
+    }
+    /// True inside `withAveragedWeights`, while the model holds the average.
+    public private(set) var showsAverage = false
+
+    /// The weights Adam moves, wherever they are now (beside the average inside `withAveragedWeights`).
+    public var trainingWeights: UnsafePointer<Float> {
+        UnsafePointer(showsAverage ? average!.values.pointer : model.parameters.values.pointer)
     }
 
     public var stepsPerEpoch: Int { batcher.batchesPerEpoch }
@@ -117,6 +176,11 @@ public final class Trainer {
                 path: path, reason: "it stopped at step \(saved.step) of an epoch that now has \(stepsPerEpoch) steps (has the data changed?)")
         }
         try model.load(checkpoint, path: path)
+        if let average {
+            // The plain names hold the average; the weights Adam moves sit beside them.
+            average.values.pointer.update(from: model.parameters.values.pointer, count: model.parameters.count)
+            try checkpoint.loadTrainingWeights(into: model, path: path)
+        }
         try checkpoint.loadOptimizer(into: optimizer, model: model, path: path)
         optimizer.restore(step: saved.adamStep)
         rng = SplitMix64(seed: saved.rng)
@@ -172,7 +236,13 @@ public final class Trainer {
             // One process asking to stop (or diverging) stops them all at this step.
             let stop = try agree(&loss, step + 1 < stepsPerEpoch && shouldStop(), &bound)
             guard loss.negELBO.isFinite else { throw VAEPipeError.trainingDiverged(epoch: epoch, step: step + 1) }
+            if options.aids.clipGrad > 0 {
+                // The norm is of the whole gradient: a process holding only its segment's sum gets the rest first.
+                if let c = collective, shardsOptimizer { try c.allgatherSegments(store.gradients.pointer, count: store.count) }
+                if GradientClipping.clip(store, maxNorm: options.aids.clipGrad).clipped { totals.clippedSteps = (totals.clippedSteps ?? 0) + 1 }
+            }
             let t2 = DispatchTime.now().uptimeNanoseconds
+            optimizer.learningRate = currentLearningRate
             if let c = collective, shardsOptimizer {
                 optimizer.update(store, range: c.segment(of: store.count))
                 try c.allgatherSegments(store.values.pointer, count: store.count)
@@ -180,6 +250,7 @@ public final class Trainer {
             } else {
                 optimizer.update(store)
             }
+            average?.update(from: store, decay: options.aids.averageDecay(afterSteps: optimizer.step))
             let t3 = DispatchTime.now().uptimeNanoseconds
             forward += t1 - t0; backward += t2 - t1; update += t3 - t2
             totals.loss += loss
@@ -207,7 +278,9 @@ public final class Trainer {
             trainKL: l.kl / count, trainObjective: totals.objective.map { $0 / count }, seconds: totals.seconds, dataWaitSeconds: totals.dataWaitSeconds,
             forwardSeconds: totals.forwardSeconds, backwardSeconds: totals.backwardSeconds,
             optimizerSeconds: totals.optimizerSeconds, steps: step, examplesPerSecond: count / totals.seconds)
-        if let test {
+        if options.aids.schedule != .constant || options.aids.warmup > 0 { report.learningRate = Double(optimizer.learningRate) }
+        if options.aids.clipGrad > 0 { report.clippedSteps = totals.clippedSteps ?? 0 }
+        if let test { try withAveragedWeights {
             var units = ActiveUnits(latent: model.latent)
             var t = try Evaluator.evaluate(model, on: test, seed: options.seed, shard: collective?.shard ?? .whole, activeUnits: &units)
             _ = try agree(&t, false)
@@ -218,7 +291,9 @@ public final class Trainer {
             let d = Double(model.inputSize), dequantization = model.head.isDiscrete ? 0 : d * log(256)
             report.testBitsPerDim = (t.negELBO / Double(t.count) + dequantization) / (d * M_LN2)
             report.activeUnits = units.count
-        }
+            // Every process decodes the whole set with the same weights: the same figure on each.
+            if options.measurePSNR { report.testPSNR = try Evaluator.reconstructionPSNR(model, on: test) }
+        } }
         position.reports.append(report)
         position.epoch += 1
         position.step = 0
@@ -263,6 +338,14 @@ public final class Trainer {
             term += Double(w) * max(Double(objective.freeBits), mean) * Double(rows)
         }
         return term
+    }
+
+    /// The first process's `value` on every process of a data-parallel job (this one's alone).
+    public func agreeOnFirstRank(_ value: Int) throws -> Int {
+        guard let c = collective else { return value }
+        var v = c.rank == 0 ? Double(value) : 0
+        try c.sum(&v, count: 1)
+        return Int(v)
     }
 
     /// True when this process or, in a data-parallel job, any process says true.

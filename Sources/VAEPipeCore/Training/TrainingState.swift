@@ -19,6 +19,10 @@ public struct TrainingState: Codable, Sendable, Equatable {
     /// The parts each batch's gradients are summed in (see BatchParts): a resumed run keeps
     /// them, whatever number of processes continues it. 1 in checkpoints from before parts.
     public var gradientParts = 1
+    /// A time budget's plan: the cosine schedule ends with epoch `scheduleEpochs` and starts at
+    /// Adam step `scheduleStart` (see Trainer.planSchedule). Nil until planned.
+    public var scheduleEpochs: Int?
+    public var scheduleStart: Int?
 
     public init(rng: UInt64) { self.rng = rng }
 
@@ -26,6 +30,7 @@ public struct TrainingState: Codable, Sendable, Equatable {
         case epoch, step, rng, partial, reports
         case adamStep = "adam_step"
         case gradientParts = "gradient_parts"
+        case scheduleEpochs = "schedule_epochs", scheduleStart = "schedule_start"
     }
 
     // The generator state is a full 64-bit value: JSON numbers lose bits above 2^53.
@@ -42,6 +47,11 @@ public struct TrainingState: Codable, Sendable, Equatable {
         partial = try c.decode(EpochTotals.self, forKey: .partial)
         reports = try c.decode([EpochReport].self, forKey: .reports)
         gradientParts = try c.decodeIfPresent(Int.self, forKey: .gradientParts) ?? 1
+        scheduleEpochs = try c.decodeIfPresent(Int.self, forKey: .scheduleEpochs)
+        scheduleStart = try c.decodeIfPresent(Int.self, forKey: .scheduleStart)
+        if let e = scheduleEpochs, let s = scheduleStart, e < 1 || s < 0 {
+            throw DecodingError.dataCorruptedError(forKey: .scheduleEpochs, in: c, debugDescription: "an impossible schedule plan (\(e) epochs from step \(s))")
+        }
         guard (1...Int(VP_MAX_PARTS)).contains(gradientParts) && gradientParts & (gradientParts - 1) == 0 else {
             throw DecodingError.dataCorruptedError(forKey: .gradientParts, in: c, debugDescription: "not a power of two from 1 to \(VP_MAX_PARTS)")
         }
@@ -56,6 +66,8 @@ public struct TrainingState: Codable, Sendable, Equatable {
         try c.encode(partial, forKey: .partial)
         try c.encode(reports, forKey: .reports)
         if gradientParts != 1 { try c.encode(gradientParts, forKey: .gradientParts) }
+        try c.encodeIfPresent(scheduleEpochs, forKey: .scheduleEpochs)
+        try c.encodeIfPresent(scheduleStart, forKey: .scheduleStart)
     }
 }
 
@@ -69,10 +81,12 @@ public struct EpochTotals: Codable, Sendable, Equatable {
     public var optimizerSeconds: Double = 0
     /// The objective's sum over the epoch's examples so far, when it is not the negative ELBO.
     public var objective: Double?
+    /// Steps clipped by --clip-grad so far.
+    public var clippedSteps: Int?
     public init() {}
 
     enum CodingKeys: String, CodingKey {
-        case loss, seconds, objective
+        case loss, seconds, objective, clippedSteps = "clipped_steps"
         case dataWaitSeconds = "data_wait_seconds", forwardSeconds = "forward_seconds"
         case backwardSeconds = "backward_seconds", optimizerSeconds = "optimizer_seconds"
     }
@@ -85,6 +99,10 @@ extension Checkpoint {
     public static let trainingStateKey = "training_state"
     /// The objective trained, when it is not the one-sample negative ELBO (JSON of `Objective`).
     public static let objectiveKey = "objective"
+    /// The training aids in use, when any is (JSON of `TrainingAids`).
+    public static let trainingAidsKey = "training_aids"
+    /// With a weight average, the plain names hold the average and these the weights under training.
+    public static let trainingWeightsPrefix = "training."
 
     /// `plugins`: what the run used (`PluginRegistry.records`), kept under the `plugins` key.
     public init(trainer: Trainer, extra: [Tensor] = [], plugins: [[String: String]] = []) throws {
@@ -101,10 +119,33 @@ extension Checkpoint {
         if trainer.options.objective != Objective() {
             metadata[Self.objectiveKey] = String(decoding: try JSONEncoder().encode(trainer.options.objective), as: UTF8.self)
         }
+        if trainer.options.aids != TrainingAids() {
+            metadata[Self.trainingAidsKey] = String(decoding: try JSONEncoder().encode(trainer.options.aids), as: UTF8.self)
+        }
+        var trained: [Tensor] = []
+        if trainer.average != nil {
+            for (spec, offset) in zip(store.specs, store.offsets) {
+                let view = UnsafeBufferPointer(start: trainer.trainingWeights + offset, count: spec.count)
+                trained.append(Tensor(name: Self.trainingWeightsPrefix + spec.name, shape: spec.shape, values: Array(view)))
+            }
+        }
         if !plugins.isEmpty {
             metadata[Self.pluginsKey] = String(decoding: try JSONSerialization.data(withJSONObject: plugins, options: [.sortedKeys]), as: UTF8.self)
         }
-        self.init(model: model, extra: moments + extra, metadata: metadata)
+        // The plain names hold the weights to use: the average, when there is one.
+        let (values, extraTensors) = (trained, moments + extra)
+        self = trainer.withAveragedWeights { Checkpoint(model: model, extra: values + extraTensors, metadata: metadata) }
+    }
+
+    /// Copies the weights Adam was moving (saved beside an average) into `model`.
+    func loadTrainingWeights(into model: VAE, path: String) throws {
+        let store = model.parameters
+        for (spec, offset) in zip(store.specs, store.offsets) {
+            guard let t = tensor(Self.trainingWeightsPrefix + spec.name), t.shape == spec.shape else {
+                throw VAEPipeError.badCheckpoint(path: path, reason: "missing or misshapen tensor \(Self.trainingWeightsPrefix + spec.name) (the weights under training, beside their average)")
+            }
+            t.values.withUnsafeBufferPointer { (store.values.pointer + offset).update(from: $0.baseAddress!, count: spec.count) }
+        }
     }
 
     /// The saved position, or nil for a checkpoint without one (weights only).
