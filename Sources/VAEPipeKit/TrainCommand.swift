@@ -241,7 +241,7 @@ struct Train: ParsableCommand {
         if let checkpoint { try trainer.restore(from: checkpoint, path: run.checkpointPath) }
         if let planned = trainer.plannedEpochs {
             if self.epochs == nil { epochs = planned } else if self.epochs != planned {
-                // --resume --epochs N after a budget's plan: the cosine starts again from here to epoch N.
+                // --resume --epochs N after a budget's plan: the cosine, from where it began, now ends at epoch N.
                 trainer.planSchedule(epochs: self.epochs!)
             }
         }
@@ -282,6 +282,9 @@ struct Train: ParsableCommand {
         StopSignal.install()
         var interrupted = false, outOfTime = false
         let budget = timeBudget?.seconds ?? .infinity
+        let replanning = self.epochs == nil && timeBudget != nil
+        let loopBegan = elapsed()
+        var epochsHere = 0, lastWrites = 0.0
         while trainer.state.epoch <= epochs {
             let report: EpochReport?
             let epochBegan = elapsed()
@@ -296,17 +299,26 @@ struct Train: ParsableCommand {
                 if StopSignal.pending != 0 { interrupted = true } else { outOfTime = true }
                 break
             }
-            if epochs == Int.max {
-                // The budget's plan, from this epoch's pace (evaluation and writing included), the
-                // same on every rank (rank 0's).
-                let pace = max(report.seconds, elapsed() - epochBegan) * 1.05  // the galleries below are not timed yet
-                let planned = try trainer.agreeOnFirstRank(report.epoch + max(0, Int((budget - elapsed()) / pace)))
+            if replanning {
+                // The budget's plan, re-made after every epoch from the pace so far (evaluation and
+                // writing included; this epoch's writing not done yet, so estimated from the last
+                // one's), the same on every rank (rank 0's). Planning again lets a slow first
+                // epoch (a busy core, a cold cache) not cut the run short.
+                epochsHere += 1
+                let pace = (elapsed() - loopBegan + lastWrites) / Double(epochsHere)
+                let left = budget - elapsed() - lastWrites
+                let planned = try trainer.agreeOnFirstRank(report.epoch + max(0, Int(left / pace)))
                 trainer.planSchedule(epochs: planned)
+                if planned != epochs {
+                    console.info("time budget \(timeBudget!): \(String(format: "%.1f", pace))s an epoch, planning \(planned) epochs",
+                                 event: "plan", ["epochs": planned])
+                }
                 epochs = planned
-                console.info("time budget \(timeBudget!): \(String(format: "%.1f", pace))s an epoch, planning \(planned) epochs", event: "plan", ["epochs": planned])
             }
             console.epoch(report, of: epochs, objective: objective)
             // One pass over the evaluation images serves the checkpoint and the traversal gallery.
+            let writesBegan = elapsed()
+            defer { lastWrites = elapsed() - writesBegan }
             if run.writes { try withResumeHint(run) { try trainer.withAveragedWeights {
                 let stats = try GalleryStats.compute(model, on: dataset.evaluationSet)
                 try run.saveCheckpoint(trainer, stats: stats)

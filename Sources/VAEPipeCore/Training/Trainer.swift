@@ -120,9 +120,10 @@ public final class Trainer {
     /// Fixes the schedule's length once a time budget's first epoch has shown the pace: the
     /// cosine falls from this step to the end of epoch `epochs`. Saved with the training state,
     /// so a resumed run keeps it.
+    /// Planning again keeps the first plan's start: the cosine stretches or shrinks from there.
     public func planSchedule(epochs: Int) {
         position.scheduleEpochs = epochs
-        position.scheduleStart = optimizer.step
+        position.scheduleStart = position.scheduleStart ?? optimizer.step
     }
 
     /// The epochs a time budget's plan fixed, if any.
