@@ -6,8 +6,8 @@
 # active units. Runs one after another (never two at once on the 2 cores).
 #
 #   old       today's defaults before issue 21: conv, latent 20, learned sigma, constant lr
-#   conv+     the same conv model with the training aids (cosine, EMA, flips) and the new latent/sigma
-#   resnet    --arch resnet with the same aids
+#   conv+     the same conv model with the training aids (cosine, EMA, flips), latent 64, optimal sigma
+#   resnet    --arch resnet with the same aids, latent and sigma
 #   new       the new defaults: nothing but --likelihood gaussian
 #
 # usage: Benchmarks/colour_quality.sh FOLDER [CONFIG...]       (default: all four)
@@ -25,8 +25,8 @@ mkdir -p "$OUT"
 AIDS=(--lr-schedule cosine --warmup 100 --ema 0.999 --flip)
 args_for() { case $1 in
   old)    echo --arch conv --latent 20 --sigma learned --lr-schedule constant --warmup 0 --ema 0 --no-flip ;;
-  conv+)  echo --arch conv --latent "${LATENT:-64}" "${AIDS[@]}" ;;
-  resnet) echo --arch resnet --latent "${LATENT:-64}" "${AIDS[@]}" ;;
+  conv+)  echo --arch conv --latent "${LATENT:-64}" --sigma optimal "${AIDS[@]}" ;;
+  resnet) echo --arch resnet --latent "${LATENT:-64}" --sigma optimal "${AIDS[@]}" ;;
   new)    echo ;;
   *)      echo "${!1:?unknown configuration $1 (or set an environment variable of that name to its flags)}" ;;
 esac; }

@@ -36,14 +36,16 @@ struct RunInfo {
     }
 
     /// Writes run.json and returns its contents as (name, value) rows for the report.
-    static func write(for command: Train, dataset d: Dataset, config: ModelConfig,
+    static func write(for command: Train, dataset d: Dataset, config: ModelConfig, aids: TrainingAids,
                       fingerprint: RunFingerprint.Value, plugins: [[String: String]], previous: RunInfo?, to dir: String) throws -> [(name: String, value: String)] {
         let now = ISO8601DateFormatter().string(from: Date())
         let arguments = replacingEpochs(previous?.arguments ?? absolutized(VAEPipeKit.split(Array(CommandLine.arguments.drop { $0 != "train" }.dropFirst())).rest),
                                         with: command.epochs)
         let options: [String: Any] = [
             "likelihood": command.likelihood, "binarize": command.binarize.rawValue, "epochs": command.epochs ?? 10,
-            "sigma": command.sigma?.description as Any,
+            "sigma": config.headOptions.sigma?.description as Any, "blocks": config.blocks as Any,
+            "lr_schedule": aids.schedule.rawValue, "warmup": aids.warmup, "ema": Double("\(aids.ema)") ?? 0, "flip": aids.flip,
+            "clip_grad": Double("\(aids.clipGrad)") ?? 0, "time_budget": command.timeBudget?.description as Any,
             "batch": command.batch, "lr": Double("\(command.lr)") ?? Double(command.lr), "latent": config.latent, "hidden": config.hidden,
             "arch": config.architecture, "width": config.width, "size": command.size, "seed": command.seed,
             "limit": command.dataOptions.limit as Any, "adapter": d.adapterID,

@@ -14,7 +14,7 @@ struct Train: ParsableCommand {
     @Option(help: "How the bernoulli head binarises pixels: none (soft targets), threshold (> 0.5), dynamic (sampled each time).")
     var binarize: Binarization = .none
 
-    @Option(help: ArgumentHelp("The gaussian head's sigma: learned (one, shared by every value; the default), optimal (each training batch's best, sigma-VAE), pixel (one learned per value) or a fixed number (1: the tutorials' MSE VAE).", valueName: "sigma"),
+    @Option(help: ArgumentHelp("The gaussian head's sigma (default: optimal for images of 32x32 and up, learned for smaller ones): learned (one, shared by every value), optimal (each training batch's best, sigma-VAE), pixel (one learned per value) or a fixed number (1: the tutorials' MSE VAE).", valueName: "sigma"),
             transform: GaussianSigma.parse)
     var sigma: GaussianSigma?
 
@@ -27,10 +27,10 @@ struct Train: ParsableCommand {
     @Option(help: "Adam learning rate.")
     var lr: Float = 1e-3
 
-    @Option(help: "Latent dimensions (Z) (default 20).")
+    @Option(help: "Latent dimensions (Z) (default: 64 for images of 32x32 and up, 20 for smaller ones).")
     var latent: Int?
 
-    @Option(help: "Model: mlp, conv or resnet (default: conv for images of 32x32 and up, mlp for smaller ones such as 28x28 IDX).")
+    @Option(help: "Model: mlp, conv or resnet (default: resnet for images of 32x32 and up, mlp for smaller ones such as 28x28 IDX).")
     var arch: String?
 
     @Option(help: "resnet: residual blocks at each resolution, in the encoder and in the decoder (default \(ModelConfig.defaultBlocks)).")
@@ -39,16 +39,16 @@ struct Train: ParsableCommand {
     @Option(name: .customLong("time-budget"), help: ArgumentHelp("Train for this long (90s, 10m, 1h30m): the run stops at a step boundary, writes its checkpoint and galleries and says how far it got; without --epochs, the first epoch's pace sets how many epochs the learning-rate schedule spans. `--resume` goes on for another budget.", valueName: "duration"))
     var timeBudget: TimeBudget?
 
-    @Option(name: .customLong("lr-schedule"), help: "Learning rate over the run: constant, or cosine (falling to 0 at the last epoch; under a time budget, over the epochs it plans).")
+    @Option(name: .customLong("lr-schedule"), help: "Learning rate over the run: constant, or cosine (falling to 0 at the last epoch; under a time budget, over the epochs it plans). Default: cosine for images of 32x32 and up, constant for smaller ones.")
     var lrSchedule: TrainingAids.Schedule?
 
-    @Option(help: ArgumentHelp("Raise the learning rate linearly over the first STEPS steps.", valueName: "steps"))
+    @Option(help: ArgumentHelp("Raise the learning rate linearly over the first STEPS steps (default: 100 for images of 32x32 and up, 0 for smaller ones).", valueName: "steps"))
     var warmup: Int?
 
-    @Flag(inversion: .prefixedNo, help: "Flip each training image left-right with probability 1/2 every time it is drawn (from the seed).")
+    @Flag(inversion: .prefixedNo, help: "Flip each training image left-right with probability 1/2 every time it is drawn, from the seed (default: on for images of 32x32 and up).")
     var flip: Bool?
 
-    @Option(help: ArgumentHelp("Keep an exponential moving average of the weights with this decay (e.g. 0.999) and use it for test figures, galleries, evaluate and sampling; 0 for none.", valueName: "decay"))
+    @Option(help: ArgumentHelp("Keep an exponential moving average of the weights with this decay (e.g. 0.999) and use it for test figures, galleries, evaluate and sampling; 0 for none (default: 0.999 for images of 32x32 and up, 0 for smaller ones).", valueName: "decay"))
     var ema: Float?
 
     @Option(name: .customLong("clip-grad"), help: ArgumentHelp("Scale down any step's gradient whose L2 norm is over NORM to NORM; 0 for no limit.", valueName: "norm"))
@@ -199,7 +199,6 @@ struct Train: ParsableCommand {
             datasetOptions.cache = .none
         }
         let dataset = try registry.loadDataset(path: dataOptions.path, adapterID: dataOptions.adapter, options: datasetOptions)
-        let head = try headPlugin.make(HeadOptions(binarize: binarize, sigma: sigma, dimension: dataset.shape.count))
         console.info(describe(dataset, out: out), event: "data",
                      ["train_examples": dataset.train.count, "test_examples": dataset.test?.count ?? 0,
                       "shape": "\(dataset.shape)", "skipped_files": dataset.skipped.count])
@@ -218,7 +217,10 @@ struct Train: ParsableCommand {
             checkpoint = try run.latestCheckpoint()
         }
 
+        // A resumed run keeps what it began with, whatever the defaults are now.
         let defaults = TrainDefaults(shape: dataset.shape, arch: arch)
+        let defaultSigma = checkpoint.map { $0.config.headOptions.sigma } ?? (headPlugin.takesSigma ? defaults.sigma : nil)
+        let head = try headPlugin.make(HeadOptions(binarize: binarize, sigma: sigma ?? defaultSigma, dimension: dataset.shape.count))
         let architecture = defaults.architecture
         let config = checkpoint?.config ?? ModelConfig(
             architecture: architecture, shape: dataset.shape, hidden: hidden ?? (architecture == "conv" ? 256 : 400),
@@ -234,7 +236,7 @@ struct Train: ParsableCommand {
         var options = TrainOptions()
         options.batchSize = batch; options.learningRate = lr; options.seed = seed; options.objective = objective
         options.gradientParts = gradientParts ?? job.map { BatchParts.dataParallel(ranks: $0.size) } ?? 1
-        options.aids = aids(defaults)
+        options.aids = try checkpoint.map { try Self.recordedAids($0, path: run.checkpointPath) } ?? aids(defaults)
         options.horizonEpochs = epochs == Int.max ? nil : epochs
         options.measurePSNR = dataset.adapterID != "idx"
         let trainer = Trainer(model: model, train: dataset.train, test: dataset.test, options: options, collective: job)
@@ -248,7 +250,7 @@ struct Train: ParsableCommand {
         let parts = trainer.state.gradientParts
 
         try run.writeSkipped(dataset.skipped)
-        let settings = run.writes ? try RunInfo.write(for: self, dataset: dataset, config: config, fingerprint: fingerprint,
+        let settings = run.writes ? try RunInfo.write(for: self, dataset: dataset, config: config, aids: options.aids, fingerprint: fingerprint,
                                                       plugins: run.plugins, previous: previous, to: out) : []
         let order = parts == 1 ? "" : job.map { BatchParts.aligns(parts, processes: $0.size) } == false
             ? ", gradients in \(parts) parts (\(job!.size) ranks do not divide them: summed in MPI's order)"
@@ -404,6 +406,16 @@ struct Train: ParsableCommand {
                         100 * Double(c.alone) / Double(max(c.calls, 1)))
         }
         return s
+    }
+
+    /// The training aids a checkpoint was trained with (none in one from before them).
+    static func recordedAids(_ c: Checkpoint, path: String) throws -> TrainingAids {
+        guard let text = c.metadata[Checkpoint.trainingAidsKey] else { return TrainingAids() }
+        guard let a = try? JSONDecoder().decode(TrainingAids.self, from: Data(text.utf8)),
+              a.warmup >= 0, a.ema >= 0, a.ema < 1, a.clipGrad >= 0, a.clipGrad.isFinite else {
+            throw VAEPipeError.badCheckpoint(path: path, reason: "its training aids are unreadable or impossible: \(text.prefix(200))")
+        }
+        return a
     }
 
     /// The training aids from the flags, or the data's defaults where a flag is not given.

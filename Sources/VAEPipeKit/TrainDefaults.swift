@@ -1,15 +1,26 @@
 import VAEPipeBuiltinPlugins
 
-/// What `train` uses where a flag is not given, from the shape of the data: small gray images
-/// (28x28 IDX) keep the MLP; images of 32x32 and up get the conv model.
+/// What `train` uses where a flag is not given, from the shape of the data. Small images (28x28
+/// IDX) keep the MLP and the plain ELBO step. Images of 32x32 and up get what measured best on
+/// real colour folders at equal wall clock (README, "Colour folders"; Benchmarks/colour_quality.sh):
+/// the resnet with a 64-dimensional latent, the gaussian head's optimal sigma, a cosine schedule
+/// after 100 warm-up steps, a weight average (0.999) and random flips.
 struct TrainDefaults {
     var architecture: String
     var latent = 20
+    var sigma: GaussianSigma?
     var aids = TrainingAids()
 
     init(shape: ImageShape, arch: String?) {
         let large = min(shape.height, shape.width) >= 32
-        architecture = arch ?? (large ? "conv" : "mlp")
+        architecture = arch ?? (large ? "resnet" : "mlp")
+        guard large else { return }
+        latent = 64
+        sigma = .optimal
+        aids.schedule = .cosine
+        aids.warmup = 100
+        aids.ema = 0.999
+        aids.flip = true
     }
 }
 

@@ -89,4 +89,33 @@ final class TrainingAidsCLITests: CLITestCase {
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: out + "/model.safetensors"))
     }
+
+    /// Images of 32x32 and up get the measured defaults (resnet, latent 64, optimal sigma for the
+    /// gaussian head, cosine after warm-up, a weight average, flips); each flag still wins, and
+    /// run.json records what was used. Smaller images keep the MLP and no aids.
+    func testLargeImagesGetTheColourFolderDefaults() throws {
+        let out = Fixtures.temporaryDirectory() + "/defaults"
+        let r = try run(["train", "--data", folder, "--likelihood", "gaussian", "--epochs", "1", "--batch", "4", "--width", "4", "--out", out])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("model: resnet 32x32 3-4-8-16, 1 block(s) per resolution -> 64"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("training: lr 0.001 cosine after 100 warm-up steps, weights averaged (ema 0.999), random flips"), r.stdout)
+        let info = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/run.json"))) as! [String: Any]
+        let options = info["options"] as! [String: Any]
+        XCTAssertEqual(options["sigma"] as? String, "optimal")
+        XCTAssertEqual(options["arch"] as? String, "resnet")
+        XCTAssertEqual(options["flip"] as? Bool, true)
+
+        let plain = Fixtures.temporaryDirectory() + "/plain"
+        let p = try run(["train", "--data", folder, "--likelihood", "gaussian", "--epochs", "1", "--batch", "4", "--arch", "conv", "--width", "4",
+                         "--latent", "5", "--sigma", "learned", "--lr-schedule", "constant", "--warmup", "0", "--ema", "0", "--no-flip", "--out", plain])
+        XCTAssertEqual(p.status, 0, p.stderr)
+        XCTAssertTrue(p.stdout.contains("model: conv 32x32 3-4-8-16 -> 256 -> 5"), p.stdout)
+        XCTAssertFalse(p.stdout.contains("training:"), p.stdout)
+
+        let small = Fixtures.temporaryDirectory() + "/small"
+        let q = try run(["train", "--data", folder, "--likelihood", "gaussian", "--size", "16", "--epochs", "1", "--batch", "4", "--out", small])
+        XCTAssertEqual(q.status, 0, q.stderr)
+        XCTAssertTrue(q.stdout.contains("model: mlp 768-400-20"), q.stdout)
+        XCTAssertFalse(q.stdout.contains("training:"), q.stdout)
+    }
 }

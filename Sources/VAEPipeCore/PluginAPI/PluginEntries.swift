@@ -41,9 +41,12 @@ public struct HeadPlugin {
     public let summary: String
     public let origin: PluginOrigin
     public let make: (HeadOptions) throws -> any Likelihood
+    /// Whether the head takes `--sigma` (a loaded C head never does).
+    public let takesSigma: Bool
 
-    public init(id: String, summary: String, origin: PluginOrigin, make: @escaping (HeadOptions) throws -> any Likelihood) {
-        self.id = id; self.summary = summary; self.origin = origin; self.make = make
+    public init(id: String, summary: String, origin: PluginOrigin, takesSigma: Bool = false,
+                make: @escaping (HeadOptions) throws -> any Likelihood) {
+        self.id = id; self.summary = summary; self.origin = origin; self.takesSigma = takesSigma; self.make = make
     }
 }
 

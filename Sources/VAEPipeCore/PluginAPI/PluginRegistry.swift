@@ -14,7 +14,7 @@ public struct PluginRegistry {
         must(add(AdapterPlugin(id: A.id, summary: A.summary, origin: origin, accepts: A.accepts, load: A.load)))
     }
     public mutating func register<H: LikelihoodHead>(head: H.Type, origin: PluginOrigin = .builtin) {
-        must(add(HeadPlugin(id: H.id, summary: H.summary, origin: origin, make: { options in
+        must(add(HeadPlugin(id: H.id, summary: H.summary, origin: origin, takesSigma: H.takesSigma, make: { options in
             if options.sigma != nil && !H.takesSigma { throw HeadOptions.noSigma(head: H.id) }
             return try H(options: options)
         })))
