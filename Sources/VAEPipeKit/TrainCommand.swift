@@ -36,7 +36,7 @@ struct Train: ParsableCommand {
     @Option(help: "resnet: residual blocks at each resolution, in the encoder and in the decoder (default \(ModelConfig.defaultBlocks)).")
     var blocks: Int?
 
-    @Option(name: .customLong("time-budget"), help: ArgumentHelp("Train for this long (90s, 10m, 1h30m): the run stops at a step boundary, writes its checkpoint and galleries and says how far it got; without --epochs, the first epoch's pace sets how many epochs the learning-rate schedule spans. `--resume` goes on for another budget.", valueName: "duration"))
+    @Option(name: .customLong("time-budget"), help: ArgumentHelp("Train for this long (90s, 10m, 1h30m): the run stops at a step boundary, writes its checkpoint and galleries and says how far it got; without --epochs, the pace so far sets, after every epoch, how many epochs the learning-rate schedule spans. `--resume` goes on for another budget.", valueName: "duration"))
     var timeBudget: TimeBudget?
 
     @Option(name: .customLong("lr-schedule"), help: "Learning rate over the run: constant, or cosine (falling to 0 at the last epoch; under a time budget, over the epochs it plans). Default: cosine for images of 32x32 and up, constant for smaller ones.")
@@ -117,9 +117,10 @@ struct Train: ParsableCommand {
         if !(lr > 0 && lr.isFinite) { throw ValidationError("--lr must be a positive number.") }
         if let latent, latent < 1 { throw ValidationError("--latent must be at least 1.") }
         if let blocks, !(0...16).contains(blocks) { throw ValidationError("--blocks must be 0 to 16.") }
-        if let warmup, warmup < 0 { throw ValidationError("--warmup must be at least 0.") }
-        if let ema, !(ema >= 0 && ema < 1) { throw ValidationError("--ema must be at least 0 and below 1 (0.999 averages over about the last thousand steps).") }
-        if !(clipGrad >= 0 && clipGrad.isFinite) { throw ValidationError("--clip-grad must be a number of at least 0.") }
+        // The flags alone (the data's defaults, not known yet, are valid).
+        if let problem = aids(TrainDefaults(shape: ImageShape(height: 1, width: 1, channels: 1), arch: arch)).problem {
+            throw ValidationError(problem + ".")
+        }
         if blocks != nil && arch != nil && arch != "resnet" { throw ValidationError("--blocks is for --arch resnet.") }
         if let hidden, hidden < 1 { throw ValidationError("--hidden must be at least 1.") }
         if width < 1 { throw ValidationError("--width must be at least 1.") }
@@ -261,14 +262,28 @@ struct Train: ParsableCommand {
                                       "isa": Backend.isa.name, "threads": Backend.threads, "ranks": job?.size ?? 1])
         if let warning = Backend.warning { console.info("warning: \(warning)", event: "warning", ["message": warning]) }
 
-        // From here on the directory always holds a checkpoint to resume from, even if the
-        // process is killed before the first epoch ends.
+        /// The checkpoint, then (for an epoch's `report`, or a budget's stop mid-epoch) metrics and
+        /// galleries, all from the averaged weights. One pass over the evaluation images serves the
+        /// checkpoint and the traversal gallery.
+        func writeRun(_ report: EpochReport?, galleries: Bool = true) throws {
+            guard run.writes else { return }
+            try withResumeHint(run) { try trainer.withAveragedWeights {
+                let stats = try GalleryStats.compute(model, on: dataset.evaluationSet)
+                try run.saveCheckpoint(trainer, stats: stats)
+                guard galleries else { return }
+                try run.writeMetrics(trainer.state.reports)
+                try run.writeSkipped(dataset.skippedSoFar)
+                let pictures = try run.writeGalleries(model, dataset: dataset, stats: stats, registry: registry, seed: seed,
+                                                      nativeSize: tiles.nativeSize)
+                if let report { try run.logTensorBoard(report, learningRate: report.learningRate.map { Float($0) } ?? lr, galleries: pictures) }
+                try run.writeReport(trainer.state.reports, settings: settings, galleries: pictures, stats: stats)
+            } }
+        }
         if !options.aids.isEmpty { console.info("training: " + describe(options.aids) + (timeBudget.map { ", time budget \($0)" } ?? ""), event: "aids") }
         else if let budget = timeBudget { console.info("training: time budget \(budget)", event: "aids") }
-        if checkpoint == nil && run.writes {
-            let stats = try trainer.withAveragedWeights { try GalleryStats.compute(model, on: dataset.evaluationSet) }
-            try withResumeHint(run) { try run.saveCheckpoint(trainer, stats: stats) }
-        }
+        // From here on the directory always holds a checkpoint to resume from, even if the
+        // process is killed before the first epoch ends.
+        if checkpoint == nil { try writeRun(nil, galleries: false) }
         let start = trainer.state
         if start.epoch > epochs {
             console.info("\(out) has already trained \(start.epoch - 1) epochs\(self.epochs == nil && timeBudget != nil ? " (all its time budget planned)" : ""); pass a larger --epochs to train longer",
@@ -289,7 +304,6 @@ struct Train: ParsableCommand {
         var epochsHere = 0, lastWrites = 0.0
         while trainer.state.epoch <= epochs {
             let report: EpochReport?
-            let epochBegan = elapsed()
             do {
                 report = try trainer.continueEpoch(shouldStop: { StopSignal.pending != 0 || elapsed() >= budget },
                                                    onStep: { console.step($0, of: epochs == Int.max ? 0 : epochs) })
@@ -318,34 +332,17 @@ struct Train: ParsableCommand {
                 epochs = planned
             }
             console.epoch(report, of: epochs, objective: objective)
-            // One pass over the evaluation images serves the checkpoint and the traversal gallery.
             let writesBegan = elapsed()
             defer { lastWrites = elapsed() - writesBegan }
-            if run.writes { try withResumeHint(run) { try trainer.withAveragedWeights {
-                let stats = try GalleryStats.compute(model, on: dataset.evaluationSet)
-                try run.saveCheckpoint(trainer, stats: stats)
-                try run.writeMetrics(trainer.state.reports)
-                try run.writeSkipped(dataset.skippedSoFar)
-                let galleries = try run.writeGalleries(model, dataset: dataset, stats: stats, registry: registry, seed: seed,
-                                                     nativeSize: tiles.nativeSize)
-                try run.logTensorBoard(report, learningRate: report.learningRate.map { Float($0) } ?? lr, galleries: galleries)
-                try run.writeReport(trainer.state.reports, settings: settings, galleries: galleries, stats: stats)
-            } } }
+            try writeRun(report)
             // Between epochs too, every rank stops if any was signalled or the budget is spent.
             if try trainer.agree(StopSignal.pending != 0) { interrupted = true; break }
             if trainer.state.epoch <= epochs, try trainer.agree(elapsed() >= budget) { outOfTime = true; break }
         }
         if outOfTime {
             let s = trainer.state, done = Double(s.epoch - 1) + Double(s.step) / Double(trainer.stepsPerEpoch)
-            if run.writes { try withResumeHint(run) { try trainer.withAveragedWeights {
-                let stats = try GalleryStats.compute(model, on: dataset.evaluationSet)
-                try run.saveCheckpoint(trainer, stats: stats)
-                if s.step > 0 {
-                    let galleries = try run.writeGalleries(model, dataset: dataset, stats: stats, registry: registry, seed: seed,
-                                                           nativeSize: tiles.nativeSize)
-                    try run.writeReport(s.reports, settings: settings, galleries: galleries, stats: stats)
-                }
-            } } }
+            // At an epoch's end the epoch's writes have just saved all of it.
+            if s.step > 0 { try writeRun(nil) }
             let at = s.step > 0 ? "epoch \(s.epoch), step \(s.step)/\(trainer.stepsPerEpoch)" : "the end of epoch \(s.epoch - 1)"
             console.info("time budget \(timeBudget!) reached at \(at) (\(String(format: "%.2f", done)) epochs in all): checkpoint and galleries written; go on with: vaepipe train --resume \(out)",
                          event: "budget", ["epoch": s.epoch, "step": s.step, "epochs": done])
@@ -353,9 +350,7 @@ struct Train: ParsableCommand {
         if interrupted {
             // Stopped by a signal (under MPI: some rank's, which every rank acted on at the same step).
             let s = trainer.state
-            if s.step > 0 && run.writes {
-                try run.saveCheckpoint(trainer, stats: trainer.withAveragedWeights { try GalleryStats.compute(model, on: dataset.evaluationSet) })
-            }
+            if s.step > 0 { try writeRun(nil, galleries: false) }
             console.info("interrupted at epoch \(s.epoch), step \(s.step)/\(trainer.stepsPerEpoch): checkpoint saved in \(run.checkpointPath); continue with: vaepipe train --resume \(out)",
                          event: "interrupted", ["epoch": s.epoch, "step": s.step])
             throw ExitCode(StopSignal.pending != 0 ? StopSignal.exitCode : 128 + SIGTERM)
@@ -411,8 +406,7 @@ struct Train: ParsableCommand {
     /// The training aids a checkpoint was trained with (none in one from before them).
     static func recordedAids(_ c: Checkpoint, path: String) throws -> TrainingAids {
         guard let text = c.metadata[Checkpoint.trainingAidsKey] else { return TrainingAids() }
-        guard let a = try? JSONDecoder().decode(TrainingAids.self, from: Data(text.utf8)),
-              a.warmup >= 0, a.ema >= 0, a.ema < 1, a.clipGrad >= 0, a.clipGrad.isFinite else {
+        guard let a = try? JSONDecoder().decode(TrainingAids.self, from: Data(text.utf8)), a.problem == nil else {
             throw VAEPipeError.badCheckpoint(path: path, reason: "its training aids are unreadable or impossible: \(text.prefix(200))")
         }
         return a
@@ -439,17 +433,12 @@ struct Train: ParsableCommand {
     }
 
     private func describe(_ c: ModelConfig) -> String {
-        if c.architecture == "resnet" {
-            var channels: [Int] = [c.shape.channels], w = c.width, s = c.paddedSide
-            while s > 4 { channels.append(w); w *= 2; s /= 2 }
-            return "resnet \(c.paddedSide)x\(c.paddedSide) " + channels.map(String.init).joined(separator: "-")
-                + ", \(c.blocks ?? ModelConfig.defaultBlocks) block(s) per resolution -> \(c.latent)"
-        }
-        guard c.architecture == "conv" else { return "mlp \(c.inputSize)-\(c.hidden)-\(c.latent)" }
+        guard c.architecture == "conv" || c.architecture == "resnet" else { return "mlp \(c.inputSize)-\(c.hidden)-\(c.latent)" }
         var channels: [Int] = [c.shape.channels], w = c.width, s = c.paddedSide
         while s > 4 { channels.append(w); w *= 2; s /= 2 }
-        return "conv \(c.paddedSide)x\(c.paddedSide) " + channels.map(String.init).joined(separator: "-")
-            + " -> \(c.hidden) -> \(c.latent)"
+        let ladder = "\(c.architecture) \(c.paddedSide)x\(c.paddedSide) " + channels.map(String.init).joined(separator: "-")
+        return ladder + (c.architecture == "resnet" ? ", \(c.blocks ?? ModelConfig.defaultBlocks) block(s) per resolution" : " -> \(c.hidden)")
+            + " -> \(c.latent)"
     }
 
     private func describe(_ d: Dataset, out: String) -> String {

@@ -21,6 +21,14 @@ public struct TrainingAids: Codable, Sendable, Equatable {
         case schedule = "lr_schedule", warmup, ema, flip, clipGrad = "clip_grad"
     }
 
+    /// Why these aids cannot be used (from flags or from a checkpoint), or nil.
+    public var problem: String? {
+        if warmup < 0 { return "--warmup must be at least 0" }
+        if !(ema >= 0 && ema < 1) { return "--ema must be at least 0 and below 1 (0.999 averages over about the last thousand steps)" }
+        if !(clipGrad >= 0 && clipGrad.isFinite) { return "--clip-grad must be a number of at least 0" }
+        return nil
+    }
+
     /// The learning rate's multiplier at the Adam step numbered `t` (from 0). `horizon`: the
     /// steps over which the cosine falls from 1 to 0 (nil while it is not known yet, as before a
     /// time budget's plan: the rate holds). Warm-up multiplies either schedule.

@@ -107,13 +107,9 @@ extension Checkpoint {
     /// `plugins`: what the run used (`PluginRegistry.records`), kept under the `plugins` key.
     public init(trainer: Trainer, extra: [Tensor] = [], plugins: [[String: String]] = []) throws {
         let model = trainer.model, store = model.parameters, adam = trainer.optimizer
-        var moments: [Tensor] = []
-        for (buffer, prefix) in [(adam.m, "optimizer.m."), (adam.v, "optimizer.v.")] {
-            for (spec, offset) in zip(store.specs, store.offsets) {
-                let view = UnsafeBufferPointer(start: buffer.pointer + offset, count: spec.count)
-                moments.append(Tensor(name: prefix + spec.name, shape: spec.shape, values: Array(view)))
-            }
-        }
+        var tensors = Self.named(UnsafePointer(adam.m.pointer), like: store, prefix: "optimizer.m.")
+            + Self.named(UnsafePointer(adam.v.pointer), like: store, prefix: "optimizer.v.")
+        if trainer.average != nil { tensors += Self.named(trainer.trainingWeights, like: store, prefix: Self.trainingWeightsPrefix) }
         let state = String(decoding: try JSONEncoder().encode(trainer.state), as: UTF8.self)
         var metadata = [Self.trainingStateKey: state]
         if trainer.options.objective != Objective() {
@@ -122,30 +118,35 @@ extension Checkpoint {
         if trainer.options.aids != TrainingAids() {
             metadata[Self.trainingAidsKey] = String(decoding: try JSONEncoder().encode(trainer.options.aids), as: UTF8.self)
         }
-        var trained: [Tensor] = []
-        if trainer.average != nil {
-            for (spec, offset) in zip(store.specs, store.offsets) {
-                let view = UnsafeBufferPointer(start: trainer.trainingWeights + offset, count: spec.count)
-                trained.append(Tensor(name: Self.trainingWeightsPrefix + spec.name, shape: spec.shape, values: Array(view)))
-            }
-        }
         if !plugins.isEmpty {
             metadata[Self.pluginsKey] = String(decoding: try JSONSerialization.data(withJSONObject: plugins, options: [.sortedKeys]), as: UTF8.self)
         }
         // The plain names hold the weights to use: the average, when there is one.
-        let (values, extraTensors) = (trained, moments + extra)
-        self = trainer.withAveragedWeights { Checkpoint(model: model, extra: values + extraTensors, metadata: metadata) }
+        let kept = tensors + extra
+        self = trainer.withAveragedWeights { Checkpoint(model: model, extra: kept, metadata: metadata) }
+    }
+
+    /// A flat buffer laid out as `store`, as one tensor per parameter named `prefix` + its name.
+    static func named(_ buffer: UnsafePointer<Float>, like store: ParameterStore, prefix: String) -> [Tensor] {
+        zip(store.specs, store.offsets).map { spec, offset in
+            Tensor(name: prefix + spec.name, shape: spec.shape, values: Array(UnsafeBufferPointer(start: buffer + offset, count: spec.count)))
+        }
+    }
+
+    /// Fills `buffer`, laid out as `store`, from the tensors named `prefix` + each parameter's name.
+    func load(_ prefix: String, into buffer: UnsafeMutablePointer<Float>, like store: ParameterStore, what: String, path: String) throws {
+        for (spec, offset) in zip(store.specs, store.offsets) {
+            guard let t = tensor(prefix + spec.name), t.shape == spec.shape else {
+                throw VAEPipeError.badCheckpoint(path: path, reason: "missing or misshapen \(what) tensor \(prefix + spec.name)")
+            }
+            t.values.withUnsafeBufferPointer { (buffer + offset).update(from: $0.baseAddress!, count: spec.count) }
+        }
     }
 
     /// Copies the weights Adam was moving (saved beside an average) into `model`.
     func loadTrainingWeights(into model: VAE, path: String) throws {
-        let store = model.parameters
-        for (spec, offset) in zip(store.specs, store.offsets) {
-            guard let t = tensor(Self.trainingWeightsPrefix + spec.name), t.shape == spec.shape else {
-                throw VAEPipeError.badCheckpoint(path: path, reason: "missing or misshapen tensor \(Self.trainingWeightsPrefix + spec.name) (the weights under training, beside their average)")
-            }
-            t.values.withUnsafeBufferPointer { (store.values.pointer + offset).update(from: $0.baseAddress!, count: spec.count) }
-        }
+        try load(Self.trainingWeightsPrefix, into: model.parameters.values.pointer, like: model.parameters,
+                 what: "training-weights (beside their average)", path: path)
     }
 
     /// The saved position, or nil for a checkpoint without one (weights only).
@@ -158,14 +159,8 @@ extension Checkpoint {
 
     /// Copies Adam's saved moments into `adam` (which must be for `model`'s parameters).
     func loadOptimizer(into adam: Adam, model: VAE, path: String) throws {
-        let store = model.parameters
         for (buffer, prefix) in [(adam.m, "optimizer.m."), (adam.v, "optimizer.v.")] {
-            for (spec, offset) in zip(store.specs, store.offsets) {
-                guard let t = tensor(prefix + spec.name), t.shape == spec.shape else {
-                    throw VAEPipeError.badCheckpoint(path: path, reason: "missing or misshapen optimizer tensor \(prefix + spec.name)")
-                }
-                t.values.withUnsafeBufferPointer { (buffer.pointer + offset).update(from: $0.baseAddress!, count: spec.count) }
-            }
+            try load(prefix, into: buffer.pointer, like: model.parameters, what: "optimizer", path: path)
         }
     }
 }
