@@ -168,7 +168,9 @@ static float *thread_scratch(void) {
     pthread_once(&scratch_once, scratch_init);
     float *s = pthread_getspecific(scratch_key);
     if (!s) {
-        s = aligned_alloc(64, (size_t)(A_SCRATCH + B_SCRATCH + STEPS_SCRATCH) * sizeof(float));
+        // aligned_alloc wants a size that is a multiple of the alignment (C11; ASan enforces it).
+        size_t bytes = (size_t)(A_SCRATCH + B_SCRATCH + STEPS_SCRATCH) * sizeof(float);
+        s = aligned_alloc(64, (bytes + 63) / 64 * 64);
         if (!s) abort();  // 1.3 MiB once per thread: nothing sensible to do without it
         pthread_setspecific(scratch_key, s);
     }

@@ -80,14 +80,15 @@ final class ResidualLayerTests: XCTestCase {
     func testResidualBlockStartsAsTheIdentityWhenItsLastLayerIsScaledToZero() {
         let block = makeBlock(scale: 0)
         block.reserve(capacity: 2)
-        _ = GradientCheck.bind(block, seed: 7)
+        // The layers point into their stores: each store must outlive the layer's use.
+        let store = GradientCheck.bind(block, seed: 7)
         let x = FloatBuffer(GradientCheck.random(2 * 48, seed: 8)), y = FloatBuffer(count: 2 * 48)
-        block.forward(x.pointer, y.pointer, batch: 2)
+        withExtendedLifetime(store) { block.forward(x.pointer, y.pointer, batch: 2) }
         XCTAssertEqual(y.array, x.array)
         let live = makeBlock(scale: 1)
         live.reserve(capacity: 2)
-        _ = GradientCheck.bind(live, seed: 7)
-        live.forward(x.pointer, y.pointer, batch: 2)
+        let liveStore = GradientCheck.bind(live, seed: 7)
+        withExtendedLifetime(liveStore) { live.forward(x.pointer, y.pointer, batch: 2) }
         XCTAssertNotEqual(y.array, x.array)
     }
 
