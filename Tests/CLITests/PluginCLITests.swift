@@ -151,7 +151,7 @@ final class PluginCLITests: CLITestCase {
             (try PluginBuilder.c(head("nanhead", "NAN"), text: true, named: "nanhead", in: dir), "non-finite NLL"),
             (try PluginBuilder.c(head("Bad Id", "1"), text: true, named: "badid", in: dir), "is not an id"),
             (dir + "/absent.so", "no such file"),
-        ]
+        ] + (try brokenFiles(in: dir, head: head)) + (try lyingTables(in: dir))
         for (so, reason) in cases {
             let runDir = dir + "/run-\((so as NSString).lastPathComponent)"
             let r = try run(["--plugin", so, "train", "--data", Fixtures.idxDirectory(train: 32, test: 8, side: 8), "--out", runDir])
@@ -161,5 +161,109 @@ final class PluginCLITests: CLITestCase {
             XCTAssertTrue(r.stderr.contains(so) && r.stderr.contains(reason), "\(reason): \(r.stderr)")
             XCTAssertFalse(FileManager.default.fileExists(atPath: runDir), "\(so) left \(runDir)")
         }
+    }
+
+    /// Files that are not (whole) shared objects for this machine: refused before dlopen, which
+    /// would map a cut-short file's missing pages and die of SIGBUS on the first touch.
+    func brokenFiles(in dir: String, head: (String, String) -> String) throws -> [(String, String)] {
+        let real = try PluginBuilder.c(head("fine", "1"), text: true, named: "fine", in: dir)
+        let bytes = [UInt8](try XCTUnwrap(FileManager.default.contents(atPath: real)))
+        func write(_ name: String, _ b: [UInt8]) throws -> String {
+            let path = dir + "/" + name
+            try Data(b).write(to: URL(fileURLWithPath: path))
+            return path
+        }
+        func patched(_ at: Int, _ value: Int, bytes count: Int) -> [UInt8] {
+            var b = bytes
+            for i in 0..<count { b[at + i] = UInt8((value >> (8 * i)) & 0xFF) }
+            return b
+        }
+        let u64 = { (at: Int) in (0..<8).reduce(0) { $0 | Int(bytes[at + $1]) << (8 * $1) } }
+        let phoff = u64(32), phnum = Int(bytes[56]) | Int(bytes[57]) << 8
+        let lastLoad = try XCTUnwrap((0..<phnum).map { phoff + $0 * 56 }.last { bytes[$0] == 1 && bytes[$0 + 1] == 0 })
+        let object = dir + "/plugin.o"
+        try PluginBuilder.run("clang", ["-c", "-fPIC", "-I", PluginBuilder.abiInclude, dir + "/fine.c", "-o", object])
+        let executable = dir + "/program.so"
+        try "int main(void) { return 0; }".write(toFile: dir + "/program.c", atomically: true, encoding: .utf8)
+        try PluginBuilder.run("clang", [dir + "/program.c", "-o", executable])
+        return [
+            (try write("cut700.so", Array(bytes.prefix(700))), "cut short"),
+            (try write("cut3000.so", Array(bytes.prefix(3000))), "cut short"),
+            (try write("cuthalf.so", Array(bytes.prefix(bytes.count / 2))), "cut short"),
+            (try write("cut40.so", Array(bytes.prefix(40))), "less than an ELF header"),
+            (try write("pastend.so", patched(lastLoad + 32, bytes.count, bytes: 8)), "loadable segment"),
+            (try write("aarch64.so", patched(18, 183, bytes: 2)), "built for AArch64 (64-bit ARM); this machine is x86-64"),
+            (object, "object file (.o)"),
+            (executable, "executable"),
+        ]
+    }
+
+    /// Plugins that load but whose tables lie: every pointer is read through the kernel first,
+    /// so a lie is an error line, not a fault.
+    func lyingTables(in dir: String) throws -> [(String, String)] {
+        func plugin(_ name: String, _ body: String) throws -> String {
+            try PluginBuilder.c("""
+                #include <string.h>
+                #include <vaepipe_plugin.h>
+                static int score(void *s, const vp_head_batch *b, int64_t lo, int64_t hi, char *e, size_t n) {
+                    (void)s; (void)b; (void)lo; (void)hi; (void)e; (void)n; return 0;
+                }
+                static void mean(void *s, const float *p, const float *l, float *o, int64_t n) { (void)s; (void)p; (void)l; (void)o; (void)n; }
+                \(body)
+                """, text: true, named: name, in: dir)
+        }
+        let plain = "static const vp_head heads[] = {{\"lying\", \"test\", 0, 0, 0, 0, 0, score, mean}};"
+        return [
+            (try plugin("nulltable", "const vp_plugin *vaepipe_plugin(void) { return 0; }"), "returned no table (NULL)"),
+            (try plugin("wildtable", "const vp_plugin *vaepipe_plugin(void) { return (const vp_plugin *)16; }"), "not readable memory"),
+            (try plugin("nullscore", """
+                static const vp_head heads[] = {{"lying", "test", 0, 0, 0, 0, 0, 0, mean}};
+                static const vp_plugin t = {VAEPIPE_PLUGIN_ABI_VERSION, "t", "1", 1, heads, 0, 0, 0, 0};
+                const vp_plugin *vaepipe_plugin(void) { return &t; }
+                """), "head 'lying' has no score function (NULL)"),
+            (try plugin("samefunction", """
+                static const vp_head heads[] = {{"lying", "test", 0, 0, 0, 0, 0, score, (void *)score}};
+                static const vp_plugin t = {VAEPIPE_PLUGIN_ABI_VERSION, "t", "1", 1, heads, 0, 0, 0, 0};
+                const vp_plugin *vaepipe_plugin(void) { return &t; }
+                """), "score and mean are the same function"),
+            (try plugin("datafunction", """
+                static char notcode[64];  // writable data: never code
+                static const vp_head heads[] = {{"lying", "test", 0, 0, 0, 0, 0, score, (void *)notcode}};
+                static const vp_plugin t = {VAEPIPE_PLUGIN_ABI_VERSION, "t", "1", 1, heads, 0, 0, 0, 0};
+                const vp_plugin *vaepipe_plugin(void) { return &t; }
+                """), "does not point at code"),
+            (try plugin("hugecount", plain + """
+                static const vp_plugin t = {VAEPIPE_PLUGIN_ABI_VERSION, "t", "1", 1 << 30, heads, 0, 0, 0, 0};
+                const vp_plugin *vaepipe_plugin(void) { return &t; }
+                """), "head_count is 1073741824"),
+            (try plugin("negativecount", plain + """
+                static const vp_plugin t = {VAEPIPE_PLUGIN_ABI_VERSION, "t", "1", -3, heads, 0, 0, 0, 0};
+                const vp_plugin *vaepipe_plugin(void) { return &t; }
+                """), "head_count is -3"),
+            (try plugin("wildarray", """
+                static const vp_plugin t = {VAEPIPE_PLUGIN_ABI_VERSION, "t", "1", 2, (const vp_head *)4096, 0, 0, 0, 0};
+                const vp_plugin *vaepipe_plugin(void) { return &t; }
+                """), "heads (2 at"),
+            (try plugin("unterminated", """
+                static char id[4096];
+                static vp_head heads[] = {{0, "test", 0, 0, 0, 0, 0, score, mean}};
+                static const vp_plugin t = {VAEPIPE_PLUGIN_ABI_VERSION, "t", "1", 1, heads, 0, 0, 0, 0};
+                const vp_plugin *vaepipe_plugin(void) { memset(id, 'a', sizeof id); heads[0].id = id; return &t; }
+                """), "no end within 1024 bytes"),
+            (try plugin("wildstring", """
+                static const vp_head heads[] = {{(const char *)8, "test", 0, 0, 0, 0, 0, score, mean}};
+                static const vp_plugin t = {VAEPIPE_PLUGIN_ABI_VERSION, "t", "1", 1, heads, 0, 0, 0, 0};
+                const vp_plugin *vaepipe_plugin(void) { return &t; }
+                """), "head id (at 0x0000000000000008) is not readable memory"),
+            (try plugin("twice", """
+                static const vp_head heads[] = {{"same", "test", 0, 0, 0, 0, 0, score, mean}, {"same", "again", 0, 0, 0, 0, 0, score, mean}};
+                static const vp_plugin t = {VAEPIPE_PLUGIN_ABI_VERSION, "t", "1", 2, heads, 0, 0, 0, 0};
+                const vp_plugin *vaepipe_plugin(void) { return &t; }
+                """), "duplicate likelihood head id 'same'"),
+            (try plugin("overlap", plain + """
+                static const vp_plugin t = {VAEPIPE_PLUGIN_ABI_VERSION, "t", "1", 1, heads, 1, (const vp_adapter *)heads, 0, 0};
+                const vp_plugin *vaepipe_plugin(void) { return &t; }
+                """), "heads and adapters point at the same memory"),
+        ]
     }
 }

@@ -7,9 +7,10 @@ enum LoadedAdapter {
     static func plugin(_ d: vp_adapter, origin: PluginOrigin, fail: (String) -> VAEPipeError) throws -> AdapterPlugin {
         let id = try PluginLoader.id(d.id, "adapter id", fail)
         let summary = try PluginLoader.text(d.summary, "summary of adapter '\(id)'", fail)
-        guard let accepts = d.accepts, d.open != nil, d.read != nil, d.close != nil else {
-            throw fail("adapter '\(id)' lacks one of accepts, open, read, close")
-        }
+        try PluginLoader.functions([("accepts", PluginLoader.address(d.accepts), true), ("open", PluginLoader.address(d.open), true),
+                                    ("read", PluginLoader.address(d.read), true), ("close", PluginLoader.address(d.close), true)],
+                                   of: "adapter '\(id)'", fail)
+        guard let accepts = d.accepts else { throw fail("adapter '\(id)' has no accepts function (NULL)") }
         let plugin = origin.path ?? id
         return AdapterPlugin(id: id, summary: summary, origin: origin,
                              accepts: { path in path.withCString { accepts($0) } == 1 },

@@ -13,7 +13,7 @@ enum LoadedExporter {
             throw fail("exporter '\(id)' file name '\(fileName)' is not a plain file name of its own")
         }
         guard (0...4096).contains(d.default_count) else { throw fail("exporter '\(id)' default_count is \(d.default_count) (0 to 4096)") }
-        guard d.write != nil else { throw fail("exporter '\(id)' has no write function") }
+        try PluginLoader.functions([("write", PluginLoader.address(d.write), true)], of: "exporter '\(id)'", fail)
         let plugin = origin.path ?? id
         return ExporterPlugin(id: id, summary: summary, origin: origin, fileName: fileName, defaultCount: Int(d.default_count),
                               output: .file({ request, path in try write(d, id: id, plugin: plugin, request, to: path) }))

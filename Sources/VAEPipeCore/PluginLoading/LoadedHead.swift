@@ -65,13 +65,17 @@ final class LoadedHead: Likelihood {
     static func plugin(_ d: vp_head, origin: PluginOrigin, fail: (String) -> VAEPipeError) throws -> HeadPlugin {
         let id = try PluginLoader.id(d.id, "head id", fail)
         let summary = try PluginLoader.text(d.summary, "summary of head '\(id)'", fail)
-        guard d.score != nil, d.mean != nil else { throw fail("head '\(id)' has no score or mean function") }
+        try PluginLoader.functions([("score", PluginLoader.address(d.score), true), ("mean", PluginLoader.address(d.mean), true),
+                                    ("create", PluginLoader.address(d.create), false), ("destroy", PluginLoader.address(d.destroy), false),
+                                    ("initialize", PluginLoader.address(d.initialize), false)], of: "head '\(id)'", fail)
         guard (0...16).contains(d.parameter_count), d.parameter_count == 0 || d.parameters != nil else {
             throw fail("head '\(id)' declares \(d.parameter_count) parameter tensors (0 to 16 allowed, with their table)")
         }
+        guard let parameters = PluginMemory.copy(d.parameters, count: Int(d.parameter_count)) else {
+            throw fail("head '\(id)' parameter table is not readable memory")
+        }
         var specs: [ParameterSpec] = []
-        for i in 0..<Int(d.parameter_count) {
-            let p = d.parameters[i]
+        for p in parameters {
             let name = try PluginLoader.id(p.name, "parameter name of head '\(id)'", fail)
             guard (1...(1 << 20)).contains(p.count) else { throw fail("head '\(id)' parameter '\(name)' has \(p.count) values (1 to 1048576 allowed)") }
             guard !specs.contains(where: { $0.name == name }) else { throw fail("head '\(id)' names parameter '\(name)' twice") }

@@ -35,6 +35,9 @@ public enum PluginLoader {
         guard info.st_mode & S_IFMT == S_IFREG else { throw fail("not a regular file") }
         guard let bytes = FileManager.default.contents(atPath: path) else { throw fail("cannot be read") }
         guard bytes.starts(with: [0x7F, 0x45, 0x4C, 0x46]) else { throw fail("not a shared object (no ELF header)") }
+        // dlopen trusts the file's headers: a copy cut short would be mapped past its end and
+        // fault on the first touch (SIGBUS), so the file is checked before dlopen sees it.
+        if let problem = SharedObjectCheck.problem(in: [UInt8](bytes)) { throw fail(problem) }
         guard let handle = dlopen(path, RTLD_NOW | RTLD_LOCAL) else {
             throw fail("cannot be loaded: \(dlerror().map { String(cString: $0) } ?? "dlopen failed")")
         }
@@ -42,8 +45,9 @@ public enum PluginLoader {
         guard let symbol = dlsym(handle, VAEPIPE_PLUGIN_ENTRY) else {
             throw fail("it exports no function \(VAEPIPE_PLUGIN_ENTRY) (built without it, or not a vaepipe plugin)")
         }
+        guard PluginMemory.isCode(symbol) else { throw fail("its \(VAEPIPE_PLUGIN_ENTRY) is not a function") }
         let entry = unsafeBitCast(symbol, to: vp_plugin_entry.self)
-        guard let table = entry() else { throw fail("\(VAEPIPE_PLUGIN_ENTRY)() returned no table") }
+        guard let table = entry() else { throw fail("\(VAEPIPE_PLUGIN_ENTRY)() returned no table (NULL)") }
         try add(table, path: path, sha256: SHA256.hex([UInt8](bytes)), into: &registry)
     }
 
@@ -53,38 +57,62 @@ public enum PluginLoader {
     public static func add(_ table: UnsafePointer<vp_plugin>, path: String, sha256: String?,
                            into registry: inout PluginRegistry) throws {
         let fail = { (reason: String) in VAEPipeError.badPlugin(path: path, reason: reason) }
-        let version = table.pointee.abi_version
-        guard version == VAEPIPE_PLUGIN_ABI_VERSION else {
-            throw fail("it was built for plugin ABI version \(version); this vaepipe reads version \(VAEPIPE_PLUGIN_ABI_VERSION)")
+        guard let t = PluginMemory.copy(table)?.first else { throw fail("\(VAEPIPE_PLUGIN_ENTRY)() returned \(table), which is not readable memory") }
+        guard t.abi_version == VAEPIPE_PLUGIN_ABI_VERSION else {
+            throw fail("it was built for plugin ABI version \(t.abi_version); this vaepipe reads version \(VAEPIPE_PLUGIN_ABI_VERSION)")
         }
-        let origin = PluginOrigin(kind: .loaded, version: try text(table.pointee.version, "version", fail),
-                                  path: path, sha256: sha256)
+        _ = try text(t.name, "name", fail)
+        let origin = PluginOrigin(kind: .loaded, version: try text(t.version, "version", fail), path: path, sha256: sha256)
 
-        var staged = registry
-        let t = table.pointee
         for (count, what) in [(t.head_count, "head_count"), (t.adapter_count, "adapter_count"), (t.exporter_count, "exporter_count")]
         where count < 0 || count > 64 { throw fail("\(what) is \(count) (0 to 64 allowed)") }
         guard t.head_count + t.adapter_count + t.exporter_count > 0 else { throw fail("its table lists no adapter, head or exporter") }
-        for i in 0..<Int(t.head_count) {
-            guard let d = t.heads?[i] else { throw fail("head_count is \(t.head_count) but heads is NULL") }
-            try staged.add(try LoadedHead.plugin(d, origin: origin, fail: fail)).get()
+        let arrays: [(String, UnsafeRawPointer?, Int32)] = [("heads", UnsafeRawPointer(t.heads), t.head_count),
+                                                           ("adapters", UnsafeRawPointer(t.adapters), t.adapter_count),
+                                                           ("exporters", UnsafeRawPointer(t.exporters), t.exporter_count)]
+        for (i, a) in arrays.enumerated() where a.2 > 0 {
+            guard a.1 != nil else { throw fail("\(a.0.dropLast())_count is \(a.2) but \(a.0) is NULL") }
+            if let b = arrays[(i + 1)...].first(where: { $0.2 > 0 && $0.1 == a.1 }) { throw fail("its \(a.0) and \(b.0) point at the same memory") }
         }
-        for i in 0..<Int(t.adapter_count) {
-            guard let d = t.adapters?[i] else { throw fail("adapter_count is \(t.adapter_count) but adapters is NULL") }
-            try staged.add(try LoadedAdapter.plugin(d, origin: origin, fail: fail)).get()
+        func descriptors<T>(_ p: UnsafePointer<T>?, _ count: Int32, _ what: String) throws -> [T] {
+            guard let all = PluginMemory.copy(p, count: Int(count)) else { throw fail("its \(what) (\(count) at \(p.map { "\($0)" } ?? "NULL")) are not readable memory") }
+            return all
         }
-        for i in 0..<Int(t.exporter_count) {
-            guard let d = t.exporters?[i] else { throw fail("exporter_count is \(t.exporter_count) but exporters is NULL") }
-            try staged.add(try LoadedExporter.plugin(d, origin: origin, fail: fail)).get()
-        }
+        var staged = registry
+        for d in try descriptors(t.heads, t.head_count, "heads") { try staged.add(try LoadedHead.plugin(d, origin: origin, fail: fail)).get() }
+        for d in try descriptors(t.adapters, t.adapter_count, "adapters") { try staged.add(try LoadedAdapter.plugin(d, origin: origin, fail: fail)).get() }
+        for d in try descriptors(t.exporters, t.exporter_count, "exporters") { try staged.add(try LoadedExporter.plugin(d, origin: origin, fail: fail)).get() }
         registry = staged
+    }
+
+    /// A descriptor's functions: the required ones present, each pointing at code, no two the
+    /// same (each has its own signature, so one function in two places is a table that lies).
+    static func functions(_ named: [(name: String, pointer: UnsafeRawPointer?, required: Bool)], of owner: String,
+                          _ fail: (String) -> VAEPipeError) throws {
+        for (i, f) in named.enumerated() {
+            guard let p = f.pointer else {
+                if f.required { throw fail("\(owner) has no \(f.name) function (NULL)") }
+                continue
+            }
+            guard PluginMemory.isCode(p) else { throw fail("\(owner)'s \(f.name) (\(p)) does not point at code") }
+            if let other = named[..<i].first(where: { $0.pointer == p }) { throw fail("\(owner)'s \(other.name) and \(f.name) are the same function") }
+        }
+    }
+
+    /// A C function pointer as an address, for `functions`.
+    static func address<F>(_ f: F?) -> UnsafeRawPointer? {
+        f.map { unsafeBitCast($0, to: UnsafeRawPointer.self) }
     }
 
     /// A string of the table, present and valid UTF-8.
     static func text(_ p: UnsafePointer<CChar>?, _ what: String, _ fail: (String) -> VAEPipeError) throws -> String {
-        guard let p else { throw fail("its \(what) is NULL") }
-        guard let s = String(validatingCString: p), s.utf8.count <= 1024 else { throw fail("its \(what) is not a short UTF-8 string") }
-        return s
+        switch PluginMemory.string(p) {
+        case .success(let s): return s
+        case .failure(.null): throw fail("its \(what) is NULL")
+        case .failure(.unreadable): throw fail("its \(what) (at \(p.map { "\($0)" } ?? "NULL")) is not readable memory")
+        case .failure(.unterminated): throw fail("its \(what) has no end within \(PluginMemory.maxString) bytes (not NUL-terminated)")
+        case .failure(.notUTF8): throw fail("its \(what) is not UTF-8")
+        }
     }
 
     /// An id of the table: 1-32 of a-z, 0-9, '-', '_'.
