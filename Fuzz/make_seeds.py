@@ -5,13 +5,17 @@ Images come from the codec tests' fixtures (their hex literals) and Samples/mixe
 jpeg, idx and folder targets read option bytes first (see their Fuzz/*Fuzz.swift headers), so
 each file is written once per set of options worth starting from. IDX files and run.json are
 made here, small, in the layouts the adapter and `train --resume` expect.
-Usage: Fuzz/make_seeds.py   (writes into Fuzz/corpus/{png,jpeg,idx,runjson,folder})
+The pluginfile seeds are the C sample plugins of Samples/Plugins, built with clang, whole and cut
+short (a copy that did not finish: the case that made dlopen die of SIGBUS).
+Usage: Fuzz/make_seeds.py   (writes into Fuzz/corpus/{png,jpeg,idx,runjson,folder,pluginfile})
 """
 import gzip
 import json
 import pathlib
 import re
 import struct
+import subprocess
+import tempfile
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "Fuzz" / "corpus"
@@ -105,8 +109,8 @@ def main():
         "idx.json": json.dumps(run, indent=2, sort_keys=True).encode(),
         "folder.json": json.dumps(folder, indent=2, sort_keys=True).encode(),
         "minimal.json": b'{"arguments": ["--data", "d", "--out", "o"]}',
-        # A known leak (Fuzz/runjson.lsan), kept as its reproducer.
-        "open-leak-empty-run.json": b"",
+        # Once a leak (Foundation reading an empty file), fixed; kept as its reproducer.
+        "leak-empty-run.json": b"",
     })
 
     seeds = {}
@@ -120,6 +124,17 @@ def main():
     seeds["exif6-streamed"] = bytes([1 | 64, 7]) + base[:2] + exif(6, True) + base[2:]
     seeds["png-named-gif"] = bytes([3, 31]) + png["adam7RGB"]
     write("folder", {f"{k}.bin": v for k, v in seeds.items()})
+
+    plugins = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for source in sorted((ROOT / "Samples" / "Plugins").glob("*/*.c")):
+            out = pathlib.Path(tmp) / (source.stem + ".so")
+            subprocess.run(["clang", "-O2", "-fPIC", "-shared", "-s", "-I", str(ROOT / "Sources" / "CVAEPipePlugin" / "include"),
+                            str(source), "-o", str(out), "-lm"], check=True)
+            plugins[source.stem] = out.read_bytes()
+    for k, v in plugins.items():
+        seeds_so = {f"{k}.so": v, f"{k}-cut-3000.so": v[:3000], f"{k}-cut-half.so": v[:len(v) // 2]}
+        write("pluginfile", seeds_so)
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@
 #                and validated by the CLI's Train command (VAEPipeKit's own sources, unmodified)
 #   folder       the image-folder adapter on a folder of one file: header pass, decode, resize
 #                (first 2 bytes pick name, size, resize mode, channels, cache)
+#   pluginfile   the shared-object check a plugin file passes before dlopen (SharedObjectCheck)
 # Seeds come from Fuzz/corpus/TARGET (kept small, in the repository; Fuzz/make_seeds.py writes
 # the image, IDX and run.json ones). New inputs go to .build/fuzz/TARGET-corpus; a crash, leak
 # or timeout leaves its input in .build/fuzz/ and fails the run: add it to the seeds and to a
@@ -31,9 +32,9 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 target=${1:-}
 seconds=${2:-60}
 shift $(($# > 2 ? 2 : $#))
-usage="usage: $0 checkpoint|png|jpeg|idx|runjson|folder [seconds [libFuzzer flags...]]"
+usage="usage: $0 checkpoint|png|jpeg|idx|runjson|folder|pluginfile [seconds [libFuzzer flags...]]"
 case $target in
-  checkpoint) modules=(CKernels CVAEPipePlugin VAEPipeCore) ;;
+  checkpoint|pluginfile) modules=(CKernels CVAEPipePlugin VAEPipeCore) ;;
   png|jpeg) modules=(CImageShim VAEPipeImageCodecs) ;;
   idx|folder) modules=(CKernels CVAEPipePlugin VAEPipeCore CImageShim VAEPipeImageCodecs VAEPipeAdapters) ;;
   runjson) modules=(ArgumentParserToolInfo ArgumentParser CKernels CVAEPipePlugin VAEPipeCore CImageShim
@@ -43,6 +44,7 @@ case $target in
 esac
 case $target in
   checkpoint) sources=(CheckpointFuzz.swift) ;;
+  pluginfile) sources=(PluginFileFuzz.swift) ;;
   png) sources=(PNGFuzz.swift) ;;
   jpeg) sources=(JPEGFuzz.swift) ;;
   idx) sources=(IDXFuzz.swift ScratchDirectory.swift) ;;
