@@ -225,7 +225,7 @@ final class PluginCLITests: CLITestCase {
                 static const vp_head heads[] = {{"lying", "test", 0, 0, 0, 0, 0, score, (void *)score}};
                 static const vp_plugin t = {VAEPIPE_PLUGIN_ABI_VERSION, "t", "1", 1, heads, 0, 0, 0, 0};
                 const vp_plugin *vaepipe_plugin(void) { return &t; }
-                """), "score and mean are the same function"),
+                """), "head 'lying' gives one function as both score and mean"),
             (try plugin("datafunction", """
                 static char notcode[64];  // writable data: never code
                 static const vp_head heads[] = {{"lying", "test", 0, 0, 0, 0, 0, score, (void *)notcode}};

@@ -45,6 +45,17 @@ final class SharedObjectCheckTests: XCTestCase {
         }
     }
 
+    /// The cut-short copies of a real library that made dlopen die of SIGBUS (issue 22).
+    func testCutShortSystemLibraryIsRefused() throws {
+        let path = "/usr/lib/x86_64-linux-gnu/libpng16.so.16"
+        guard let data = FileManager.default.contents(atPath: path) else { throw XCTSkip("\(path) is absent") }
+        let full = [UInt8](data)
+        XCTAssertNil(SharedObjectCheck.problem(in: full))
+        for length in [700, 3000, 20_000, 60_000] where length < full.count {
+            XCTAssertTrue(SharedObjectCheck.problem(in: Array(full.prefix(length)))?.contains("cut short") == true, "\(length)")
+        }
+    }
+
     func testDamagedHeadersAreNamed() throws {
         let full = Self.plugin
         func patched(_ change: (inout [UInt8]) -> Void) -> String {

@@ -94,8 +94,8 @@ public enum PluginLoader {
                 if f.required { throw fail("\(owner) has no \(f.name) function (NULL)") }
                 continue
             }
-            guard PluginMemory.isCode(p) else { throw fail("\(owner)'s \(f.name) (\(p)) does not point at code") }
-            if let other = named[..<i].first(where: { $0.pointer == p }) { throw fail("\(owner)'s \(other.name) and \(f.name) are the same function") }
+            guard PluginMemory.isCode(p) else { throw fail("the \(f.name) function of \(owner) (\(p)) does not point at code") }
+            if let other = named[..<i].first(where: { $0.pointer == p }) { throw fail("\(owner) gives one function as both \(other.name) and \(f.name)") }
         }
     }
 
