@@ -27,13 +27,13 @@ struct Train: ParsableCommand {
     @Option(help: "Adam learning rate.")
     var lr: Float = 1e-3
 
-    @Option(help: "Latent dimensions (Z) (default: 64 for images of 32x32 and up, 20 for smaller ones).")
+    @Option(help: "Latent dimensions (Z) (default: 64 for images of 32x32 and up, 20 for smaller ones); hvae: latent channels per pixel of each group (default 8).")
     var latent: Int?
 
-    @Option(help: "Model: mlp, conv or resnet (default: resnet for images of 32x32 and up, mlp for smaller ones such as 28x28 IDX).")
+    @Option(help: "Model: mlp, conv, resnet or hvae (a top-down hierarchical VAE with latent groups at 4x4, 8x8 and 16x16) (default: resnet for images of 32x32 and up, mlp for smaller ones such as 28x28 IDX).")
     var arch: String?
 
-    @Option(help: "resnet: residual blocks at each resolution, in the encoder and in the decoder (default \(ModelConfig.defaultBlocks)).")
+    @Option(help: "resnet, hvae: residual blocks at each resolution, in the encoder and in the decoder (default \(ModelConfig.defaultBlocks); hvae: also the top-down blocks, each with its latent group, per resolution up to 16x16, at least one).")
     var blocks: Int?
 
     @Option(name: .customLong("time-budget"), help: ArgumentHelp("Train for this long (90s, 10m, 1h30m): the run stops at a step boundary, writes its checkpoint and galleries and says how far it got; without --epochs, the pace so far sets, after every epoch, how many epochs the learning-rate schedule spans. `--resume` goes on for another budget.", valueName: "duration"))
@@ -121,7 +121,10 @@ struct Train: ParsableCommand {
         if let problem = aids(TrainDefaults(shape: ImageShape(height: 1, width: 1, channels: 1), arch: arch)).problem {
             throw ValidationError(problem + ".")
         }
-        if blocks != nil && arch != nil && arch != "resnet" { throw ValidationError("--blocks is for --arch resnet.") }
+        if blocks != nil && arch != nil && arch != "resnet" && arch != "hvae" { throw ValidationError("--blocks is for --arch resnet and hvae.") }
+        if arch == "hvae" && (bound == .iwae || samples > 1) {
+            throw ValidationError("--arch hvae trains on the one-sample ELBO: drop --objective iwae and --samples (evaluate --iwae K measures its bound).")
+        }
         if let hidden, hidden < 1 { throw ValidationError("--hidden must be at least 1.") }
         if width < 1 { throw ValidationError("--width must be at least 1.") }
         if !(beta >= 0 && beta.isFinite) { throw ValidationError("--beta must be a number of at least 0.") }
@@ -225,7 +228,7 @@ struct Train: ParsableCommand {
         let architecture = defaults.architecture
         let config = checkpoint?.config ?? ModelConfig(
             architecture: architecture, shape: dataset.shape, hidden: hidden ?? (architecture == "conv" ? 256 : 400),
-            latent: latent ?? defaults.latent, width: width, blocks: architecture == "resnet" ? blocks ?? ModelConfig.defaultBlocks : nil,
+            latent: latent ?? defaults.latent, width: width, blocks: ["resnet", "hvae"].contains(architecture) ? blocks ?? ModelConfig.defaultBlocks : nil,
             head: headPlugin.id, headOptions: head.options)
         if let problem = config.problem { throw VAEPipeError.invalidOption(problem) }
         guard config.shape == dataset.shape else {
@@ -433,6 +436,11 @@ struct Train: ParsableCommand {
     }
 
     private func describe(_ c: ModelConfig) -> String {
+        if c.architecture == "hvae" {
+            let groups = VAE.groupSides(c).map { "\($0)x\($0)" }.joined(separator: " ")
+            return "hvae \(c.paddedSide)x\(c.paddedSide), width \(c.width), \(c.blocks ?? ModelConfig.defaultBlocks) block(s) per resolution,"
+                + " latent groups at \(groups) with \(c.latent) channels each"
+        }
         guard c.architecture == "conv" || c.architecture == "resnet" else { return "mlp \(c.inputSize)-\(c.hidden)-\(c.latent)" }
         var channels: [Int] = [c.shape.channels], w = c.width, s = c.paddedSide
         while s > 4 { channels.append(w); w *= 2; s /= 2 }

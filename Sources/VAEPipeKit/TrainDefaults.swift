@@ -14,8 +14,9 @@ struct TrainDefaults {
     init(shape: ImageShape, arch: String?) {
         let large = min(shape.height, shape.width) >= 32
         architecture = arch ?? (large ? "resnet" : "mlp")
+        if architecture == "hvae" { latent = 8 }  // channels per pixel of each latent group
         guard large else { return }
-        latent = 64
+        if architecture != "hvae" { latent = 64 }
         sigma = .optimal
         aids.schedule = .cosine
         aids.warmup = 100

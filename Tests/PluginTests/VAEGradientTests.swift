@@ -5,10 +5,10 @@ import XCTest
 /// The whole model's backward (decoder, head, reparameterisation, KL, encoder) against finite
 /// differences of the batch-mean loss, with the sampling noise held fixed by the seed.
 final class VAEGradientTests: XCTestCase {
-    func check(_ head: any LikelihoodHead, architecture: String = "mlp") {
+    func check(_ head: any LikelihoodHead, architecture: String = "mlp", stride: Int = 1) {
         let shape = architecture == "mlp" ? ImageShape(height: 2, width: 3, channels: 1) : ImageShape(height: 4, width: 4, channels: 2)
         let config = ModelConfig(architecture: architecture, shape: shape, hidden: 4, latent: 2, width: 2,
-                                 blocks: architecture == "resnet" ? 1 : nil, head: type(of: head).id)
+                                 blocks: ["resnet", "hvae"].contains(architecture) ? 1 : nil, head: type(of: head).id)
         let model = VAE(config: config, head: head, capacity: 3)
         model.initialize(seed: 3)
         var rng = SplitMix64(seed: 4)
@@ -21,7 +21,7 @@ final class VAEGradientTests: XCTestCase {
         let l = model.trainStep(x.pointer, batch: 3, rng: &r)
         XCTAssertEqual(l.negELBO / 3, loss(), accuracy: 1e-4)
         GradientCheck.assertMatches(model.parameters.values.pointer, count: model.parameters.count,
-                                    analytic: model.parameters.gradients.array, label: "dθ", loss)
+                                    analytic: model.parameters.gradients.array, label: "dθ", stride: stride, loss)
     }
 
     func testBernoulliVAEGradientsMatchFiniteDifferences() { check(BernoulliHead(options: HeadOptions())) }
@@ -37,6 +37,14 @@ final class VAEGradientTests: XCTestCase {
     /// The resnet at 4x4x2 padded to 16x16: two resolutions, a residual block at each on both sides.
     func testResNetVAEGradientsMatchFiniteDifferences() throws {
         check(try GaussianHead(options: HeadOptions()), architecture: "resnet")
+    }
+
+    /// The hierarchy at 4x4x2 padded to 16x16: sides 16, 8 and 4, one top-down block with its
+    /// latent group at each, residual blocks in the encoder, the learned start and the output conv
+    /// (every third parameter: each perturbation runs the whole model twice; HierarchyTests checks
+    /// every parameter of a block).
+    func testHierarchicalVAEGradientsMatchFiniteDifferences() throws {
+        check(try GaussianHead(options: HeadOptions()), architecture: "hvae", stride: 3)
     }
 
     /// The layer list the PyTorch twin (Benchmarks/torch_resnet_vae.py) builds, by parameter names and count.

@@ -56,11 +56,15 @@ public final class Residual: Layer, PartSummed, BatchReserving, RangeKernel {
             layer.initialize(rng: &rng)
             if layer.parameterCount > 0 { last = (offset, layer.parameterSpecs); offset += layer.parameterCount }
         }
-        // The weights are the layer's first tensor and the bias its second, as in every layer here.
         guard let last, let values else { return }
-        let weights = values + last.offset
-        VectorMath.scale(weights, count: last.specs[0].count, by: lastLayerScale)
-        if last.specs.count > 1 { (weights + last.specs[0].count).update(repeating: 0, count: last.specs[1].count) }
+        Self.scaleAtInitialisation(values + last.offset, last.specs, by: lastLayerScale)
+    }
+
+    /// Scales a layer's weights and zeroes its bias (its first and second tensors, as in every
+    /// layer here): VDVAE's start for the last layer of a branch that adds into a running state.
+    static func scaleAtInitialisation(_ values: UnsafeMutablePointer<Float>, _ specs: [ParameterSpec], by scale: Float) {
+        VectorMath.scale(values, count: specs[0].count, by: scale)
+        if specs.count > 1 { (values + specs[0].count).update(repeating: 0, count: specs[1].count) }
     }
 
     public func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, batch: Int) {

@@ -1,20 +1,21 @@
 /// Everything needed to rebuild a model without its data; stored in every checkpoint.
 public struct ModelConfig: Codable, Sendable, Equatable {
-    /// "mlp", "conv" or "resnet".
+    /// "mlp", "conv", "resnet" or "hvae".
     public var architecture: String
     public var shape: ImageShape
     /// Units of the dense hidden layer (mlp: the only hidden layer; conv: between convs and latent).
     public var hidden: Int
+    /// Latent dimensions; hvae: latent channels per pixel of each group.
     public var latent: Int
     /// conv: channels of the first convolution, doubling at every stride-2 step.
     public var width: Int
-    /// resnet: residual blocks at each resolution, in the encoder and in the decoder (nil for
+    /// resnet, hvae: residual blocks at each resolution, in the encoder and in the decoder (nil for
     /// the other architectures, so their configurations read as before).
     public var blocks: Int?
     public var head: String
     public var headOptions: HeadOptions
 
-    public static let architectures = ["mlp", "conv", "resnet"]
+    public static let architectures = ["mlp", "conv", "resnet", "hvae"]
     public static let defaultBlocks = 1
     /// Bounds that keep every size computed from a configuration (which may come from a file
     /// someone else wrote) far from overflow.
@@ -61,7 +62,7 @@ public struct ModelConfig: Codable, Sendable, Equatable {
         }
         switch architecture {
         case "mlp": return nil
-        case "conv", "resnet":
+        case "conv", "resnet", "hvae":
             let a = architecture
             guard shape.height == shape.width else { return "the \(a) architecture needs square images, not \(shape)" }
             guard paddedSide <= 128 else { return "the \(a) architecture handles images up to 128x128, not \(shape)" }
@@ -71,6 +72,11 @@ public struct ModelConfig: Codable, Sendable, Equatable {
             if a == "resnet" {
                 guard let b = blocks, (0...16).contains(b) else { return "the resnet architecture takes 0 to 16 blocks per resolution, not \(blocks.map(String.init) ?? "none")" }
                 guard width * paddedSide / 8 <= Self.maxUnits else { return "a resnet of width \(width) at \(paddedSide)x\(paddedSide) has too many channels at 4x4" }
+            }
+            if a == "hvae" {
+                guard let b = blocks, (0...8).contains(b) else { return "the hvae architecture takes 0 to 8 blocks per resolution, not \(blocks.map(String.init) ?? "none")" }
+                guard width <= 512, width >= 2 else { return "the hvae architecture takes a width of 2 to 512 channels, not \(width)" }
+                guard latent <= 64 else { return "the hvae architecture takes 1 to 64 latent channels per group, not \(latent)" }
             }
             return nil
         default:

@@ -26,8 +26,12 @@ public final class VAE {
     public let config: ModelConfig
     public let head: any Likelihood
     private let scorer: HeadScorer
-    public let encoder: Sequential
-    public let decoder: Sequential
+    /// The single-latent models' networks (mlp, conv, resnet): x -> (mu, log-variance), z -> logits.
+    private let single: (encoder: Sequential, decoder: Sequential)?
+    /// The hierarchical model (hvae), in their place.
+    let hierarchy: Hierarchy?
+    private var encoder: Sequential { single!.encoder }
+    private var decoder: Sequential { single!.decoder }
     public let parameters: ParameterStore
     public let capacity: Int
     /// Posterior samples per example in a training step.
@@ -58,6 +62,9 @@ public final class VAE {
     /// The parameters a configuration has, by name, in the order of the flat store, without
     /// allocating any of them (a checkpoint is checked against this before its model is built).
     public static func parameterSpecs(config: ModelConfig, head: any Likelihood) -> [ParameterSpec] {
+        if config.architecture == "hvae" {
+            return Hierarchy(config: config, capacity: 1).parameterSpecs + headSpecs(head)
+        }
         let (encoder, decoder) = Architecture.layers(config)
         return parameterSpecs(encoder: encoder, decoder: decoder, head: head)
     }
@@ -69,36 +76,59 @@ public final class VAE {
                 specs += layer.parameterSpecs.map { ParameterSpec(name: "\(prefix).\(i).\($0.name)", shape: $0.shape) }
             }
         }
-        return specs + head.parameterSpecs.map { ParameterSpec(name: "head.\($0.name)", shape: $0.shape) }
+        return specs + headSpecs(head)
+    }
+
+    private static func headSpecs(_ head: any Likelihood) -> [ParameterSpec] {
+        head.parameterSpecs.map { ParameterSpec(name: "head.\($0.name)", shape: $0.shape) }
     }
 
     public init(config: ModelConfig, head: any Likelihood, capacity: Int, samples: Int = 1, importanceWeighted: Bool = false) {
         precondition(samples >= 1)
-        let d = config.inputSize, k = config.latent, rows = capacity * samples
+        let d = config.inputSize, rows = capacity * samples
         self.config = config
         self.head = head
         self.capacity = capacity
         self.samples = samples
         self.importanceWeighted = importanceWeighted
         scorer = HeadScorer(head: head, capacity: rows)
-        let (encoderLayers, decoderLayers) = Architecture.layers(config)
-        encoder = Sequential(encoderLayers, capacity: capacity)
-        decoder = Sequential(decoderLayers, capacity: rows)
-
         var owners: [(bind: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) -> Void, count: Int)] = []
-        for net in [encoder, decoder] {
-            for layer in net.layers where layer.parameterCount > 0 { owners.append((layer.bind, layer.parameterCount)) }
+        let k: Int, noise: Int
+        if config.architecture == "hvae" {
+            precondition(samples == 1 && !importanceWeighted, "VAE: the hierarchical model trains on the one-sample ELBO")
+            let h = Hierarchy(config: config, capacity: capacity)
+            hierarchy = h
+            single = nil
+            owners.append((h.bind, h.parameterCount))
+            owners.append((scorer.bind, scorer.parameterCount))
+            parameters = ParameterStore(specs: h.parameterSpecs + Self.headSpecs(head))
+            k = h.groups[0].groupSize
+            noise = h.noisePerRow
+        } else {
+            let (encoderLayers, decoderLayers) = Architecture.layers(config)
+            let nets = (encoder: Sequential(encoderLayers, capacity: capacity), decoder: Sequential(decoderLayers, capacity: rows))
+            single = nets
+            hierarchy = nil
+            for net in [nets.encoder, nets.decoder] {
+                for layer in net.layers where layer.parameterCount > 0 { owners.append((layer.bind, layer.parameterCount)) }
+            }
+            owners.append((scorer.bind, scorer.parameterCount))
+            parameters = ParameterStore(specs: Self.parameterSpecs(encoder: encoderLayers, decoder: decoderLayers, head: head))
+            k = config.latent
+            noise = samples * k
         }
-        owners.append((scorer.bind, scorer.parameterCount))
-        parameters = ParameterStore(specs: Self.parameterSpecs(encoder: encoderLayers, decoder: decoderLayers, head: head))
+        latent = k
         var offset = 0
         for owner in owners {
             owner.bind(parameters.values.pointer + offset, parameters.gradients.pointer + offset)
             offset += owner.count
         }
 
-        eps = FloatBuffer(count: rows * k)
+        eps = FloatBuffer(count: capacity * noise)
         z = FloatBuffer(count: rows * k)
+        topMoments = FloatBuffer(count: hierarchy != nil ? capacity * 2 * k : 0)
+        groupWeights = FloatBuffer([Float](repeating: 1, count: hierarchy?.groups.count ?? 0))
+        klPerGroup = [Double](repeating: 0, count: hierarchy?.groups.count ?? 0)
         dMoments = FloatBuffer(count: capacity * 2 * k)
         dLogits = FloatBuffer(count: rows * d)
         nll = FloatBuffer(count: rows)
@@ -113,12 +143,31 @@ public final class VAE {
 
     deinit { klPerDimension.deallocate() }
 
-    public var latent: Int { config.latent }
+    /// Latent dimensions a gallery sweeps: the single latent, or the hierarchy's top group.
+    public let latent: Int
     public var inputSize: Int { config.inputSize }
+    /// The hierarchy's top-group moments, rearranged [rows x (means, log-variances)].
+    private let topMoments: FloatBuffer
+    /// hvae: each group's KL weight in the next backward pass (1 by default, the ELBO).
+    public let groupWeights: FloatBuffer
+    /// hvae: each group's KL summed over the rows of the last forward pass, in decoder order.
+    public private(set) var klPerGroup: [Double]
+    /// hvae: the groups' sides and latent values per row, in decoder order.
+    public var groupShapes: [(side: Int, size: Int)] { hierarchy?.groups.map { ($0.side, $0.groupSize) } ?? [] }
+
+    /// hvae: the side of each latent group, in decoder order, for a configuration (no model built).
+    public static func groupSides(_ config: ModelConfig) -> [Int] {
+        Hierarchy.groupSides(config)
+    }
 
     /// Draws fresh weights (layer order fixed, so a seed always gives the same model).
     public func initialize(seed: UInt64) {
         var rng = SplitMix64(seed: seed)
+        if let hierarchy {
+            hierarchy.initialize(rng: &rng)
+            head.initialize()
+            return
+        }
         for layer in encoder.layers + decoder.layers { layer.initialize(rng: &rng) }
         head.initialize()
     }
@@ -149,6 +198,10 @@ public final class VAE {
 
     /// The backward half of `trainStep`: call right after `trainingForward` on the same batch.
     public func trainingBackward(batch: Int) {
+        if let hierarchy {
+            hierarchy.backward(dLogits.pointer, batch: batch, klScale: stepScale, groupWeights: groupWeights.pointer, parts: parts)
+            return
+        }
         let moments = UnsafePointer(encoder.output), rows = batch * samples
         decoder.backward(dLogits.pointer, batch: rows, computeInputGradient: true, parts: parts.perExample(samples))
         if importanceWeighted {
@@ -197,6 +250,7 @@ public final class VAE {
         // by its row number in the whole batch: the same numbers however the batch is split.
         let base = rng
         _ = rng.next()
+        if let hierarchy { return hierarchicalForward(hierarchy, x, batch: batch, base: base, share: share, gradients: gradients) }
         for r in 0..<batch {
             var row = base.derived(UInt64(share.offset + r))
             if gradients && flipsHorizontally && row.next() & 1 == 1 { Self.flip(x + r * d, config.shape) }
@@ -234,6 +288,30 @@ public final class VAE {
         return loss
     }
 
+    /// `forward` for the hierarchy: one posterior draw of every group per row.
+    private func hierarchicalForward(_ h: Hierarchy, _ x: UnsafeMutablePointer<Float>, batch: Int, base: SplitMix64,
+                                     share: BatchShare, gradients: Bool) -> BatchLoss {
+        let d = inputSize, noise = h.noisePerRow
+        for r in 0..<batch {
+            var row = base.derived(UInt64(share.offset + r))
+            if gradients && flipsHorizontally && row.next() & 1 == 1 { Self.flip(x + r * d, config.shape) }
+            head.prepare(x + r * d, count: d, rng: &row)
+            row.fillNormal(eps.pointer + r * noise, count: noise)
+        }
+        stepScale = 1 / Float(share.total)
+        let logits = h.forward(x, noise: eps.pointer, batch: batch, kl: kl.pointer)
+        scorer.negativeLogLikelihood(logits: logits, targets: x, batch: batch, dimension: d, nll: nll.pointer,
+                                     dLogits: gradients ? dLogits.pointer : nil, scale: stepScale,
+                                     parts: gradients ? parts : nil)
+        for (g, block) in h.groups.enumerated() { klPerGroup[g] = block.klSum }
+        h.copyTopMoments(batch: batch, into: topMoments.pointer)
+        var loss = BatchLoss()
+        for i in 0..<batch { loss.reconstruction += Double(nll[i]) }
+        loss.kl = klPerGroup.reduce(0, +)  // the groups' Double sums, not the rows' Float ones
+        loss.count = batch
+        return loss
+    }
+
     /// Mirrors one [H x W x C] image left-right, in place.
     public static func flip(_ image: UnsafeMutablePointer<Float>, _ shape: ImageShape) {
         let c = shape.channels, w = shape.width
@@ -248,11 +326,30 @@ public final class VAE {
 
     /// The posterior moments [rows x 2Z] of the rows the encoder last saw (a training step's,
     /// `evaluate`'s or `encode`'s).
-    public var posteriorMoments: UnsafePointer<Float> { UnsafePointer(encoder.output) }
+    public var posteriorMoments: UnsafePointer<Float> { UnsafePointer(hierarchy != nil ? topMoments.pointer : encoder.output) }
 
     /// Posterior moments [batch x 2Z] (means, then log-variances) for `x`.
     public func encode(_ x: UnsafePointer<Float>, batch: Int) -> UnsafePointer<Float> {
-        UnsafePointer(encoder.forward(x, batch: batch))
+        if let hierarchy {
+            hierarchy.encodeTop(x, batch: batch, into: topMoments.pointer)
+            return UnsafePointer(topMoments.pointer)
+        }
+        return UnsafePointer(encoder.forward(x, batch: batch))
+    }
+
+    /// hvae: `rows` posterior draws of one example x [D] (already prepared by the head), each
+    /// row's noise from `rng`; out[r] = log p(x | z) + log p(z) - log q(z | x) over every group:
+    /// the importance weights of `Evaluator.importanceSampled`. rows <= capacity.
+    func hierarchicalLogWeights(_ x: UnsafePointer<Float>, rows: Int, rng: inout SplitMix64, into out: UnsafeMutablePointer<Double>) {
+        guard let hierarchy else { preconditionFailure("VAE: log weights of a hierarchy on a single-latent model") }
+        let d = inputSize, noise = hierarchy.noisePerRow
+        for r in 0..<rows { (dLogits.pointer + r * d).update(from: x, count: d) }  // the rows' targets
+        rng.fillNormal(eps.pointer, count: rows * noise)
+        let logits = hierarchy.forward(UnsafePointer(dLogits.pointer), noise: eps.pointer, batch: rows, kl: kl.pointer)
+        scorer.negativeLogLikelihood(logits: logits, targets: dLogits.pointer, batch: rows, dimension: d,
+                                     nll: nll.pointer, dLogits: nil, scale: 1)
+        for r in 0..<rows { out[r] = -Double(nll[r]) }
+        for g in hierarchy.groups { g.addLogRatio(into: out) }
     }
 
     /// -log p(x_r | z_r) for each row: the decoder's outputs for `z` [batch x Z] scored by the
@@ -266,7 +363,8 @@ public final class VAE {
 
     /// The decoder's mean image for each latent row of `z`, into `out[batch x D]` in [0, 1].
     public func decodeMean(_ z: UnsafePointer<Float>, batch: Int, into out: UnsafeMutablePointer<Float>) {
-        let logits = decoder.forward(z, batch: batch)
+        let logits = hierarchy.map { $0.generate(top: z, stride: latent, temperature: 0, noise: eps.pointer, batch: batch) }
+            ?? UnsafePointer(decoder.forward(z, batch: batch))
         head.mean(logits: logits, into: out, count: batch * inputSize)
     }
 }

@@ -27,10 +27,41 @@ extension Evaluator {
     /// example's draws come from its own stream, picked by its index.
     public static func importanceSampled(_ model: VAE, on set: ImageSet, samples: Int, seed: UInt64) throws -> LikelihoodEstimate {
         precondition(samples >= 1)
-        let k = model.latent, d = model.inputSize, capacity = model.capacity
-        let x = FloatBuffer(count: d), targets = FloatBuffer(count: capacity * d)
+        let capacity = model.capacity, d = model.inputSize
+        if model.hierarchy != nil {
+            // Each draw runs every group's posterior; its log weight is log p(x | z) plus
+            // sum_i [log p(z_i | z<i) - log q(z_i | x, z<i)], the joint over all groups.
+            return try estimate(model, on: set, samples: samples, seed: seed) { x, _, rows, rng, out in
+                model.hierarchicalLogWeights(x, rows: rows, rng: &rng, into: out)
+            }
+        }
+        let k = model.latent
+        let targets = FloatBuffer(count: capacity * d)
         let eps = FloatBuffer(count: capacity * k), z = FloatBuffer(count: capacity * k), nll = FloatBuffer(count: capacity)
-        let moments = FloatBuffer(count: 2 * k), logRatio = FloatBuffer(count: capacity)
+        let logRatio = FloatBuffer(count: capacity)
+        return try estimate(model, on: set, samples: samples, seed: seed) { x, moments, rows, rng, out in
+            for r in 0..<rows { (targets.pointer + r * d).update(from: x, count: d) }
+            rng.fillNormal(eps.pointer, count: rows * k)
+            // The example's draws, as a training step's samples of one example.
+            Reparameterization.forward(moments: moments, eps: eps.pointer, z: z.pointer, batch: 1, latent: k, samples: rows)
+            ImportanceWeights.logRatio(moments: moments, eps: eps.pointer, z: z.pointer, batch: 1, latent: k,
+                                       samples: rows, into: logRatio.pointer)
+            model.reconstructionNLL(z.pointer, targets: targets.pointer, batch: rows, into: nll.pointer)
+            for r in 0..<rows { out[r] = Double(logRatio[r]) - Double(nll[r]) }
+        }
+    }
+
+    /// The estimate's loop over examples and their draws, a capacity's worth at a time: `weigh`
+    /// writes the log weights of `rows` draws of example x (prepared by the head; `moments` its
+    /// posterior's, as `encode` gives them) from the example's own stream.
+    private static func estimate(
+        _ model: VAE, on set: ImageSet, samples: Int, seed: UInt64,
+        weigh: (UnsafePointer<Float>, UnsafePointer<Float>, Int, inout SplitMix64, UnsafeMutablePointer<Double>) -> Void
+    ) throws -> LikelihoodEstimate {
+        let k = model.latent, d = model.inputSize, capacity = model.capacity
+        let x = FloatBuffer(count: d), moments = FloatBuffer(count: 2 * k)
+        let logW = UnsafeMutablePointer<Double>.allocate(capacity: capacity)
+        defer { logW.deallocate() }
         var units = ActiveUnits(latent: k)
         let noise = SplitMix64(seed: seed).derived(0x1A7E)
         var totalLog = 0.0, totalELBO = 0.0
@@ -40,32 +71,31 @@ extension Evaluator {
             model.head.prepare(x.pointer, count: d, rng: &rng)
             moments.pointer.update(from: model.encode(x.pointer, batch: 1), count: 2 * k)
             units.add(moments.pointer)
-            for r in 0..<min(capacity, samples) { (targets.pointer + r * d).update(from: x.pointer, count: d) }
-            // Streaming log-sum-exp: `top` the largest log weight so far, `scaled` the sum of
-            // exp(log w - top).
-            var top = -Double.infinity, scaled = 0.0, sumLog = 0.0
-            var done = 0
+            var sum = LogMeanExp(), done = 0
             while done < samples {
                 let b = min(capacity, samples - done)
-                rng.fillNormal(eps.pointer, count: b * k)
-                // The example's b draws, as a training step's samples of one example.
-                Reparameterization.forward(moments: moments.pointer, eps: eps.pointer, z: z.pointer, batch: 1, latent: k, samples: b)
-                ImportanceWeights.logRatio(moments: moments.pointer, eps: eps.pointer, z: z.pointer, batch: 1, latent: k,
-                                           samples: b, into: logRatio.pointer)
-                model.reconstructionNLL(z.pointer, targets: targets.pointer, batch: b, into: nll.pointer)
-                for r in 0..<b {
-                    let logW = Double(logRatio[r]) - Double(nll[r])
-                    sumLog += logW
-                    if logW > top { scaled = scaled * exp(top - logW) + 1; top = logW } else { scaled += exp(logW - top) }
-                }
+                weigh(x.pointer, moments.pointer, b, &rng, logW)
+                for r in 0..<b { sum.add(logW[r]) }
                 done += b
             }
-            totalLog += top + log(scaled) - log(Double(samples))
-            totalELBO += sumLog / Double(samples)
+            totalLog += sum.logMean
+            totalELBO += sum.mean
         }
         let n = Double(max(set.count, 1))
         return LikelihoodEstimate(samples: samples, count: set.count, logLikelihood: totalLog / n, elbo: totalELBO / n,
                                   dimension: d, dequantization: model.head.isDiscrete ? 0 : Double(d) * log(256),
                                   activeUnits: units.count)
     }
+}
+
+/// A streaming log-mean-exp in Double: `top` the largest value so far, `scaled` the sum of
+/// exp(value - top), so thousands of log weights never overflow.
+struct LogMeanExp {
+    private var top = -Double.infinity, scaled = 0.0, sum = 0.0, count = 0
+    mutating func add(_ v: Double) {
+        sum += v; count += 1
+        if v > top { scaled = scaled * exp(top - v) + 1; top = v } else { scaled += exp(v - top) }
+    }
+    var logMean: Double { top + log(scaled) - log(Double(count)) }
+    var mean: Double { sum / Double(count) }
 }
