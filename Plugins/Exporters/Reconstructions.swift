@@ -15,7 +15,7 @@ public enum Reconstructions: Exporter {
         let columns = min(n, 8)
         let pairs = (n + columns - 1) / columns
         // Decoded at the posterior mean, so the picture shows the model, not sampling noise.
-        let recon = try Evaluator.decodeMeans(model, latents: Evaluator.posteriorMeans(model, on: inputs, count: n))
+        let recon = try Evaluator.reconstructions(model, on: inputs, count: n)
         var tiles = [Float](repeating: 0.5, count: 2 * pairs * columns * d)
         try tiles.withUnsafeMutableBufferPointer { t in
             for i in 0..<n {

@@ -16,6 +16,11 @@ public enum SampleGrid: Exporter {
         z.withUnsafeMutableBufferPointer { rng.fillNormal($0.baseAddress!, count: n * k) }
         // Temperature: z ~ N(0, T^2 I), the prior narrowed (T < 1: typical samples) or widened.
         if request.temperature != 1 { for i in z.indices { z[i] *= request.temperature } }
+        // A hierarchy draws its lower groups from their priors at the same temperature.
+        let saved = (model.samplingTemperature, model.samplingNoise)
+        model.samplingTemperature = request.temperature
+        model.samplingNoise = rng.derived(0x7E3)
+        defer { (model.samplingTemperature, model.samplingNoise) = saved }
         let tiles = Evaluator.decodeMeans(model, latents: z)
         let columns = Int(Double(n).squareRoot().rounded(.up))
         return Grid.make(tiles, shape: model.config.shape, columns: columns, for: request)

@@ -50,6 +50,7 @@ final class Console {
                 line += String(format: " (%.3f bits/dim, ", b) + (r.testPSNR.map { String(format: "PSNR %.2f dB, ", $0) } ?? "")
                     + "\(a) active units)"
             }
+            if let g = r.testKLGroups { line += "  kl by group " + g.map { String(format: "%.1f", $0) }.joined(separator: " ") }
             line += String(format: "  %.1fs  %.0f ex/s", r.seconds, r.examplesPerSecond)
             print(line)
         case .json:

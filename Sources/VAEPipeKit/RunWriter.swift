@@ -118,6 +118,7 @@ final class RunWriter {
         if let t = r.testKL { tb.scalar("test/kl", t, step: step) }
         if let t = r.testBitsPerDim { tb.scalar("test/bits_per_dim", t, step: step) }
         if let a = r.activeUnits { tb.scalar("test/active_units", Double(a), step: step) }
+        for (g, kl) in (r.testKLGroups ?? []).enumerated() { tb.scalar(String(format: "test/kl_group_%02d", g), kl, step: step) }
         if let p = r.testPSNR { tb.scalar("test/psnr", p, step: step) }
         if let c = r.clippedSteps { tb.scalar("train/clipped_steps", Double(c), step: step) }
         if let o = r.trainObjective { tb.scalar("train/objective", o, step: step) }

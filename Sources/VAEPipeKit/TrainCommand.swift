@@ -69,7 +69,7 @@ struct Train: ParsableCommand {
     @Option(name: .customLong("kl-warmup"), help: ArgumentHelp("Raise the KL weight linearly from 0 to --beta over this many epochs.", valueName: "epochs"))
     var klWarmup: Int = 0
 
-    @Option(name: .customLong("free-bits"), help: ArgumentHelp("Free bits (Kingma et al. 2016): each latent dimension's batch-mean KL counts as at least this many nats, so a dimension under it is not pulled to the prior.", valueName: "nats"))
+    @Option(name: .customLong("free-bits"), help: ArgumentHelp("Free bits (Kingma et al. 2016): each latent dimension's batch-mean KL (hvae: each latent group's) counts as at least this many nats, so a dimension under it is not pulled to the prior.", valueName: "nats"))
     var freeBits: Float = 0
 
     @Option(name: .customLong("objective"), help: "The bound trained: elbo, or iwae (the importance-weighted bound of Burda et al. 2015, tighter with more --samples).")

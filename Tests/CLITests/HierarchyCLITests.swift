@@ -31,6 +31,12 @@ final class HierarchyCLITests: CLITestCase {
         let m = try metrics(whole)
         XCTAssertEqual(m.count, 2)
         XCTAssertTrue((m[1]["test_neg_elbo"] as? Double ?? .nan).isFinite)
+        // One KL per group (4x4, 8x8, 16x16), adding up to the test KL.
+        let groups = try XCTUnwrap(m[1]["test_kl_groups"] as? [Double])
+        XCTAssertEqual(groups.count, 3)
+        XCTAssertEqual(groups.reduce(0, +), m[1]["test_kl"] as! Double, accuracy: 1e-6 * max(1, abs(groups.reduce(0, +))))
+        XCTAssertTrue(r.stdout.contains("kl by group"), r.stdout)
+        XCTAssertTrue(try String(contentsOfFile: whole + "/index.html", encoding: .utf8).contains("Latent groups"))
 
         let e = try run(["evaluate", "--run", whole, "--data", folder, "--size", "16", "--test-fraction", "0.4", "--iwae", "8"])
         XCTAssertEqual(e.status, 0, e.stderr)

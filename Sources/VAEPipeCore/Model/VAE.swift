@@ -128,7 +128,9 @@ public final class VAE {
         z = FloatBuffer(count: rows * k)
         topMoments = FloatBuffer(count: hierarchy != nil ? capacity * 2 * k : 0)
         groupWeights = FloatBuffer([Float](repeating: 1, count: hierarchy?.groups.count ?? 0))
-        klPerGroup = [Double](repeating: 0, count: hierarchy?.groups.count ?? 0)
+        groupCount = hierarchy?.groups.count ?? 0
+        klPerGroup = .allocate(capacity: max(1, groupCount))
+        klPerGroup.initialize(repeating: 0, count: max(1, groupCount))
         dMoments = FloatBuffer(count: capacity * 2 * k)
         dLogits = FloatBuffer(count: rows * d)
         nll = FloatBuffer(count: rows)
@@ -141,7 +143,7 @@ public final class VAE {
         klWeights = FloatBuffer([Float](repeating: 1, count: k))
     }
 
-    deinit { klPerDimension.deallocate() }
+    deinit { klPerDimension.deallocate(); klPerGroup.deallocate() }
 
     /// Latent dimensions a gallery sweeps: the single latent, or the hierarchy's top group.
     public let latent: Int
@@ -150,8 +152,10 @@ public final class VAE {
     private let topMoments: FloatBuffer
     /// hvae: each group's KL weight in the next backward pass (1 by default, the ELBO).
     public let groupWeights: FloatBuffer
+    /// hvae: latent groups (0 for the single-latent models).
+    public let groupCount: Int
     /// hvae: each group's KL summed over the rows of the last forward pass, in decoder order.
-    public private(set) var klPerGroup: [Double]
+    public let klPerGroup: UnsafeMutablePointer<Double>
     /// hvae: the groups' sides and latent values per row, in decoder order.
     public var groupShapes: [(side: Int, size: Int)] { hierarchy?.groups.map { ($0.side, $0.groupSize) } ?? [] }
 
@@ -307,7 +311,7 @@ public final class VAE {
         h.copyTopMoments(batch: batch, into: topMoments.pointer)
         var loss = BatchLoss()
         for i in 0..<batch { loss.reconstruction += Double(nll[i]) }
-        loss.kl = klPerGroup.reduce(0, +)  // the groups' Double sums, not the rows' Float ones
+        loss.kl = (0..<groupCount).reduce(0) { $0 + klPerGroup[$1] }  // the groups' Double sums, not the rows' Float ones
         loss.count = batch
         return loss
     }
@@ -361,9 +365,29 @@ public final class VAE {
                                      nll: out, dLogits: nil, scale: 1)
     }
 
+    /// hvae: the temperature of the groups below the top when `decodeMean` decodes a given top
+    /// latent: 0 (their prior means, no noise) for traversals and interpolations; a sample grid
+    /// sets its own, and the groups' noise then comes from `samplingNoise`.
+    public var samplingTemperature: Float = 0
+    public var samplingNoise = SplitMix64(seed: 0)
+
+    /// The decoder's mean image reconstructing each row of x, into `out[batch x D]`: decoded
+    /// from the posterior mean (the hierarchy: every group at its posterior mean, not only the top).
+    public func reconstructMean(_ x: UnsafePointer<Float>, batch: Int, into out: UnsafeMutablePointer<Float>) {
+        if let hierarchy {
+            eps.pointer.update(repeating: 0, count: batch * hierarchy.noisePerRow)
+            head.mean(logits: hierarchy.reconstruct(x, zeros: eps.pointer, batch: batch), into: out, count: batch * inputSize)
+            return
+        }
+        let moments = encode(x, batch: batch), k = latent
+        for r in 0..<batch { for j in 0..<k { z[r * k + j] = moments[r * 2 * k + j] } }
+        decodeMean(z.pointer, batch: batch, into: out)
+    }
+
     /// The decoder's mean image for each latent row of `z`, into `out[batch x D]` in [0, 1].
     public func decodeMean(_ z: UnsafePointer<Float>, batch: Int, into out: UnsafeMutablePointer<Float>) {
-        let logits = hierarchy.map { $0.generate(top: z, stride: latent, temperature: 0, noise: eps.pointer, batch: batch) }
+        if let hierarchy, samplingTemperature > 0 { samplingNoise.fillNormal(eps.pointer, count: batch * hierarchy.noisePerRow) }
+        let logits = hierarchy.map { $0.generate(top: z, stride: latent, temperature: samplingTemperature, noise: eps.pointer, batch: batch) }
             ?? UnsafePointer(decoder.forward(z, batch: batch))
         head.mean(logits: logits, into: out, count: batch * inputSize)
     }

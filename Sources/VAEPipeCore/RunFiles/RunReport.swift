@@ -49,7 +49,7 @@ public struct RunReport {
         <main>
         <header><h1>\(Markup.escape(title))</h1><p class="sub">\(Markup.escape(subtitle))</p></header>\n
         """
-        page += metricsSection() + curvesSection() + latentSection() + gallerySection() + settingsSection() + epochsSection()
+        page += metricsSection() + curvesSection() + groupSection() + latentSection() + gallerySection() + settingsSection() + epochsSection()
         page += "<footer>Written by vaepipe \(VAEPipeVersion.current).</footer>\n</main>\n</body>\n</html>\n"
         return page
     }
@@ -123,6 +123,21 @@ public struct RunReport {
         s += "<p class=\"note\">Largest first, as in the traversals; an inactive dimension carries next to nothing about the image "
         s += "(its posterior stays at the prior: posterior collapse).</p></figure>\n"
         return s + "</section>\n"
+    }
+
+    /// The hierarchy's latent groups: a bar per group, its KL per test image at the last epoch,
+    /// in decoder order (the top group first), so a group the model stopped using stands out.
+    func groupSection() -> String {
+        guard let groups = epochs.last?.testKLGroups, !groups.isEmpty else { return "" }
+        let top = max(groups.max() ?? 0, 1e-9)
+        var s = "<section id=\"groups\">\n<h2>Latent groups <span class=\"unit\">KL per group, nats per test image, last epoch</span></h2>\n"
+        s += "<table class=\"groups\"><tr><th>group</th><th>KL</th><th></th></tr>\n"
+        for (g, kl) in groups.enumerated() {
+            let width = String(format: "%.1f", 100 * max(0, kl) / top)
+            s += "<tr><td>\(g + 1)</td><td>" + String(format: "%.2f", kl)
+            s += "</td><td style=\"width: 60%\"><div style=\"background: \(KLChart.active); height: 0.8em; width: \(width)%\"></div></td></tr>\n"
+        }
+        return s + "</table>\n<p class=\"note\">Group 1 is the top (4x4) group, drawn first; later groups are larger sides.</p>\n</section>\n"
     }
 
     /// A chart's legend, beside its title: a swatch of each colour and what it stands for.

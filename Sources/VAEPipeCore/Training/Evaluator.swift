@@ -11,9 +11,10 @@ public enum Evaluator {
         return try evaluate(model, on: set, seed: seed, shard: shard, activeUnits: &units)
     }
 
-    /// The same, adding each example's posterior mean to `units` on the way.
+    /// The same, adding each example's posterior mean to `units` on the way, and for the
+    /// hierarchy each group's KL into `groupKL` (groupCount sums).
     public static func evaluate(_ model: VAE, on set: ImageSet, seed: UInt64, shard: Shard = .whole,
-                                activeUnits units: inout ActiveUnits) throws -> BatchLoss {
+                                activeUnits units: inout ActiveUnits, groupKL: UnsafeMutablePointer<Double>? = nil) throws -> BatchLoss {
         let k = model.latent
         let size = model.capacity * shard.count  // so that a share fits the model
         let batcher = Batcher(set: set, batchSize: size, seed: seed, shuffle: false, shard: shard)
@@ -29,6 +30,7 @@ public enum Evaluator {
                 total += model.evaluate(x, batch: n, rng: &rng, offset: first + batches.offset)
                 let moments = model.posteriorMoments
                 for r in 0..<n { units.add(moments + r * 2 * k) }
+                if let groupKL { for g in 0..<model.groupCount { groupKL[g] += model.klPerGroup[g] } }
             }
             first += size
         }
@@ -67,6 +69,23 @@ public enum Evaluator {
             let m = model.encode(x.pointer, batch: b)
             for r in 0..<b { for j in 0..<k { out[(done + r) * k + j] = m[r * 2 * k + j] } }
             done += b
+        }
+        return out
+    }
+
+    /// Reconstructions [count x D] of the first `count` examples of `set` (VAE.reconstructMean).
+    public static func reconstructions(_ model: VAE, on set: ImageSet, count: Int) throws -> [Float] {
+        let d = set.shape.count, n = min(count, set.count)
+        var out = [Float](repeating: 0, count: n * d)
+        let x = FloatBuffer(count: model.capacity * d)
+        var done = 0
+        try out.withUnsafeMutableBufferPointer { o in
+            while done < n {
+                let b = min(model.capacity, n - done)
+                for r in 0..<b { try set.copyNormalized(done + r, into: x.pointer + r * d) }
+                model.reconstructMean(x.pointer, batch: b, into: o.baseAddress! + done * d)
+                done += b
+            }
         }
         return out
     }

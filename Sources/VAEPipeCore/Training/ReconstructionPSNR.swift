@@ -6,15 +6,13 @@ extension Evaluator {
     /// signal-to-noise ratio 10 log10(1 / MSE) in dB for [0, 1] pixels, averaged over the examples
     /// of `set` (a perfect example counts as 100 dB rather than infinity).
     public static func reconstructionPSNR(_ model: VAE, on set: ImageSet) throws -> Double {
-        let d = model.inputSize, k = model.latent, capacity = model.capacity
-        let x = FloatBuffer(count: capacity * d), z = FloatBuffer(count: capacity * k), mean = FloatBuffer(count: capacity * d)
+        let d = model.inputSize, capacity = model.capacity
+        let x = FloatBuffer(count: capacity * d), mean = FloatBuffer(count: capacity * d)
         var total = 0.0, done = 0
         while done < set.count {
             let b = min(capacity, set.count - done)
             for r in 0..<b { try set.copyNormalized(done + r, into: x.pointer + r * d) }
-            let moments = model.encode(x.pointer, batch: b)
-            for r in 0..<b { for j in 0..<k { z[r * k + j] = moments[r * 2 * k + j] } }
-            model.decodeMean(z.pointer, batch: b, into: mean.pointer)
+            model.reconstructMean(x.pointer, batch: b, into: mean.pointer)
             for r in 0..<b {
                 var sq = 0.0
                 for i in r * d..<(r + 1) * d { let e = Double(x[i] - mean[i]); sq += e * e }

@@ -32,8 +32,10 @@ public struct EpochReport: Codable, Sendable, Equatable {
     /// The test neg-ELBO in bits per dimension (a density over [0, 1] adds log 256 nats per value:
     /// uniform dequantisation of 8-bit data), so every head is on one axis.
     public var testBitsPerDim: Double?
-    /// Latent dimensions in use over the test set (see `ActiveUnits`).
+    /// Latent dimensions in use over the test set (see `ActiveUnits`; hvae: of the top group).
     public var activeUnits: Int?
+    /// hvae: each latent group's KL per test example, in decoder order (lowest side first).
+    public var testKLGroups: [Double]?
     /// The held-out reconstructions' PSNR in dB (see Evaluator.reconstructionPSNR), when measured.
     public var testPSNR: Double?
     /// The learning rate of the epoch's last step, when a schedule moves it.
@@ -54,6 +56,7 @@ public struct EpochReport: Codable, Sendable, Equatable {
         case trainObjective = "train_objective"
         case testNegELBO = "test_neg_elbo", testReconstruction = "test_reconstruction", testKL = "test_kl"
         case testBitsPerDim = "test_bits_per_dim", activeUnits = "active_units", testPSNR = "test_psnr"
+        case testKLGroups = "test_kl_groups"
         case learningRate = "learning_rate", clippedSteps = "clipped_steps"
         case dataWaitSeconds = "data_wait_seconds", examplesPerSecond = "examples_per_second"
         case forwardSeconds = "forward_seconds", backwardSeconds = "backward_seconds"
@@ -212,6 +215,7 @@ public final class Trainer {
             } else {
                 _ = rng.next()  // as the forward pass does: every process's generator stays in step
                 model.klPerDimension.update(repeating: 0, count: model.latent)
+                model.klPerGroup.update(repeating: 0, count: model.groupCount)
                 // No rows, no gradient: the zeros this process adds in (after a step on its own
                 // segment, the rest of its buffer still holds the last exchange's partial sums).
                 if !model.parameters.gradientsAreZero { model.parameters.gradients.zero() }
@@ -283,9 +287,17 @@ public final class Trainer {
         if options.aids.clipGrad > 0 { report.clippedSteps = totals.clippedSteps ?? 0 }
         if let test { try withAveragedWeights {
             var units = ActiveUnits(latent: model.latent)
-            var t = try Evaluator.evaluate(model, on: test, seed: options.seed, shard: collective?.shard ?? .whole, activeUnits: &units)
+            let groupKL = UnsafeMutablePointer<Double>.allocate(capacity: max(1, model.groupCount))
+            defer { groupKL.deallocate() }
+            groupKL.initialize(repeating: 0, count: max(1, model.groupCount))
+            var t = try Evaluator.evaluate(model, on: test, seed: options.seed, shard: collective?.shard ?? .whole,
+                                           activeUnits: &units, groupKL: groupKL)
             _ = try agree(&t, false)
-            if let c = collective { try units.sum(over: c) }
+            if let c = collective {
+                try units.sum(over: c)
+                if model.groupCount > 0 { try c.sum(groupKL, count: model.groupCount) }
+            }
+            if model.groupCount > 0 { report.testKLGroups = (0..<model.groupCount).map { groupKL[$0] / Double(t.count) } }
             report.testNegELBO = t.negELBO / Double(t.count)
             report.testReconstruction = t.reconstruction / Double(t.count)
             report.testKL = t.kl / Double(t.count)
@@ -329,13 +341,16 @@ public final class Trainer {
         let objective = options.objective
         guard objective.weighsKL else { return nil }
         let w = objective.klWeight(epoch: epoch, step: step, stepsPerEpoch: stepsPerEpoch)
-        let k = model.latent, dims = model.klPerDimension
+        // Free bits hold each latent dimension, or for the hierarchy each group, at its floor.
+        let grouped = model.groupCount > 0
+        let k = grouped ? model.groupCount : model.latent, dims = grouped ? model.klPerGroup : model.klPerDimension
+        let weights = grouped ? model.groupWeights.pointer : model.klWeights.pointer
         if let c = collective { try c.sum(dims, count: k) }
         var term = 0.0
         for j in 0..<k {
             let mean = dims[j] / Double(rows)
             let held = objective.freeBits > 0 && mean < Double(objective.freeBits)
-            model.klWeights[j] = held ? 0 : w
+            weights[j] = held ? 0 : w
             term += Double(w) * max(Double(objective.freeBits), mean) * Double(rows)
         }
         return term

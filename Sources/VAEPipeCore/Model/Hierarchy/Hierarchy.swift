@@ -155,6 +155,14 @@ final class Hierarchy {
         for stage in encoderStages { input = UnsafePointer(stage.forward(input, batch: batch)) }
     }
 
+    /// Logits reconstructing x: every group at its posterior mean (the noise all zeros).
+    func reconstruct(_ x: UnsafePointer<Float>, zeros: UnsafePointer<Float>, batch: Int) -> UnsafePointer<Float> {
+        encode(x, batch: batch)
+        return decode(batch: batch, noise: zeros) { block, _ in
+            .posterior(UnsafePointer(self.encoderStages[self.stage(block.side)].output))
+        }
+    }
+
     /// Logits with the top group given (row r at `top + r * stride`) and every other group drawn
     /// from its prior at `temperature` (0: the prior's means, no noise read).
     func generate(top: UnsafePointer<Float>?, stride: Int, temperature: Float, noise: UnsafePointer<Float>,
