@@ -156,8 +156,6 @@ public final class VAE {
     public let groupCount: Int
     /// hvae: each group's KL summed over the rows of the last forward pass, in decoder order.
     public let klPerGroup: UnsafeMutablePointer<Double>
-    /// hvae: the groups' sides and latent values per row, in decoder order.
-    public var groupShapes: [(side: Int, size: Int)] { hierarchy?.groups.map { ($0.side, $0.groupSize) } ?? [] }
 
     /// hvae: the side of each latent group, in decoder order, for a configuration (no model built).
     public static func groupSides(_ config: ModelConfig) -> [Int] {
@@ -254,14 +252,12 @@ public final class VAE {
         // by its row number in the whole batch: the same numbers however the batch is split.
         let base = rng
         _ = rng.next()
-        if let hierarchy { return hierarchicalForward(hierarchy, x, batch: batch, base: base, share: share, gradients: gradients) }
-        for r in 0..<batch {
-            var row = base.derived(UInt64(share.offset + r))
-            if gradients && flipsHorizontally && row.next() & 1 == 1 { Self.flip(x + r * d, config.shape) }
-            head.prepare(x + r * d, count: d, rng: &row)
-            row.fillNormal(eps.pointer + r * k * latent, count: k * latent)
-        }
         stepScale = 1 / Float(share.total)
+        if let hierarchy {
+            prepareRows(x, batch: batch, base: base, share: share, gradients: gradients, noise: hierarchy.noisePerRow)
+            return hierarchicalForward(hierarchy, x, batch: batch, gradients: gradients)
+        }
+        prepareRows(x, batch: batch, base: base, share: share, gradients: gradients, noise: k * latent)
         let moments = UnsafePointer(encoder.forward(x, batch: batch))
         Reparameterization.forward(moments: moments, eps: eps.pointer, z: z.pointer, batch: batch, latent: latent, samples: k)
         if k > 1 {
@@ -292,23 +288,27 @@ public final class VAE {
         return loss
     }
 
-    /// `forward` for the hierarchy: one posterior draw of every group per row.
-    private func hierarchicalForward(_ h: Hierarchy, _ x: UnsafeMutablePointer<Float>, batch: Int, base: SplitMix64,
-                                     share: BatchShare, gradients: Bool) -> BatchLoss {
-        let d = inputSize, noise = h.noisePerRow
+    /// Each row's flip, the head's preparation and `noise` normal values into eps, from the row's
+    /// own stream, picked by its row number in the whole batch.
+    private func prepareRows(_ x: UnsafeMutablePointer<Float>, batch: Int, base: SplitMix64, share: BatchShare,
+                             gradients: Bool, noise: Int) {
+        let d = inputSize
         for r in 0..<batch {
             var row = base.derived(UInt64(share.offset + r))
             if gradients && flipsHorizontally && row.next() & 1 == 1 { Self.flip(x + r * d, config.shape) }
             head.prepare(x + r * d, count: d, rng: &row)
             row.fillNormal(eps.pointer + r * noise, count: noise)
         }
-        stepScale = 1 / Float(share.total)
+    }
+
+    /// `forward` for the hierarchy: one posterior draw of every group per row.
+    private func hierarchicalForward(_ h: Hierarchy, _ x: UnsafeMutablePointer<Float>, batch: Int, gradients: Bool) -> BatchLoss {
+        let d = inputSize
         let logits = h.forward(x, noise: eps.pointer, batch: batch, kl: kl.pointer)
         scorer.negativeLogLikelihood(logits: logits, targets: x, batch: batch, dimension: d, nll: nll.pointer,
                                      dLogits: gradients ? dLogits.pointer : nil, scale: stepScale,
                                      parts: gradients ? parts : nil)
         for (g, block) in h.groups.enumerated() { klPerGroup[g] = block.klSum }
-        h.copyTopMoments(batch: batch, into: topMoments.pointer)
         var loss = BatchLoss()
         for i in 0..<batch { loss.reconstruction += Double(nll[i]) }
         loss.kl = (0..<groupCount).reduce(0) { $0 + klPerGroup[$1] }  // the groups' Double sums, not the rows' Float ones
@@ -330,13 +330,19 @@ public final class VAE {
 
     /// The posterior moments [rows x 2Z] of the rows the encoder last saw (a training step's,
     /// `evaluate`'s or `encode`'s).
-    public var posteriorMoments: UnsafePointer<Float> { UnsafePointer(hierarchy != nil ? topMoments.pointer : encoder.output) }
+    public var posteriorMoments: UnsafePointer<Float> {
+        guard let hierarchy else { return UnsafePointer(encoder.output) }
+        // Rearranged when asked (evaluation), not in every training step.
+        hierarchy.copyTopMoments(into: topMoments.pointer)
+        return UnsafePointer(topMoments.pointer)
+    }
 
     /// Posterior moments [batch x 2Z] (means, then log-variances) for `x`.
     public func encode(_ x: UnsafePointer<Float>, batch: Int) -> UnsafePointer<Float> {
         if let hierarchy {
-            hierarchy.encodeTop(x, batch: batch, into: topMoments.pointer)
-            return UnsafePointer(topMoments.pointer)
+            eps.pointer.update(repeating: 0, count: batch * hierarchy.noisePerRow)
+            hierarchy.encodeTop(x, zeros: eps.pointer, batch: batch)
+            return posteriorMoments
         }
         return UnsafePointer(encoder.forward(x, batch: batch))
     }

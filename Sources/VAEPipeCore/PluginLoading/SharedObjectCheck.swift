@@ -73,7 +73,6 @@ public enum SharedObjectCheck {
 
         var loads: [Segment] = []
         var dynamic: Segment?
-        var isPIE = false
         for i in 0..<phnum {
             let at = Int(phoff + i * 56)
             let type = f.u32(at)
@@ -129,10 +128,9 @@ public enum SharedObjectCheck {
             if tag == 1 { needed.append(value) } else { tags[tag] = value }
         }
         guard ended else { throw refuse("its dynamic section has no end (DT_NULL)") }
-        if let flags1 = tags[0x6fff_fffb], flags1 & 0x0800_0000 != 0 {
-            isPIE = true
+        if let flags1 = tags[0x6fff_fffb], flags1 & 0x0800_0000 != 0 {  // DT_FLAGS_1 has DF_1_PIE
+            throw refuse("it is an executable (position-independent), not a shared object: build the plugin with -shared")
         }
-        guard !isPIE else { throw refuse("it is an executable (position-independent), not a shared object: build the plugin with -shared") }
 
         guard let strtab = tags[5], let strsz = tags[10] else { throw refuse("its dynamic section names no string table") }
         guard let symtab = tags[6] else { throw refuse("its dynamic section names no symbol table") }

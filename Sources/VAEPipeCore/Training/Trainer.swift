@@ -287,17 +287,17 @@ public final class Trainer {
         if options.aids.clipGrad > 0 { report.clippedSteps = totals.clippedSteps ?? 0 }
         if let test { try withAveragedWeights {
             var units = ActiveUnits(latent: model.latent)
-            let groupKL = UnsafeMutablePointer<Double>.allocate(capacity: max(1, model.groupCount))
-            defer { groupKL.deallocate() }
-            groupKL.initialize(repeating: 0, count: max(1, model.groupCount))
-            var t = try Evaluator.evaluate(model, on: test, seed: options.seed, shard: collective?.shard ?? .whole,
-                                           activeUnits: &units, groupKL: groupKL)
+            var groups = [Double](repeating: 0, count: model.groupCount)
+            var t = try groups.withUnsafeMutableBufferPointer { g in
+                try Evaluator.evaluate(model, on: test, seed: options.seed, shard: collective?.shard ?? .whole,
+                                       activeUnits: &units, groupKL: g.baseAddress)
+            }
             _ = try agree(&t, false)
             if let c = collective {
                 try units.sum(over: c)
-                if model.groupCount > 0 { try c.sum(groupKL, count: model.groupCount) }
+                if !groups.isEmpty { try groups.withUnsafeMutableBufferPointer { try c.sum($0.baseAddress!, count: $0.count) } }
             }
-            if model.groupCount > 0 { report.testKLGroups = (0..<model.groupCount).map { groupKL[$0] / Double(t.count) } }
+            if !groups.isEmpty { report.testKLGroups = groups.map { $0 / Double(t.count) } }
             report.testNegELBO = t.negELBO / Double(t.count)
             report.testReconstruction = t.reconstruction / Double(t.count)
             report.testKL = t.kl / Double(t.count)

@@ -59,11 +59,12 @@ final class Hierarchy {
 
         start = LearnedConstant(size: 4 * 4 * w)
         var steps: [Step] = [], groups: [TopDownBlock] = []
-        let latentSides = list.filter { $0 <= Self.largestLatentSide }.count
+        // The groups' layout is `groupSides`'s, so the model line and the model agree.
+        let groupSides = Self.groupSides(c)
         for s in list.reversed() {
-            if s <= Self.largestLatentSide {
-                for _ in 0..<max(1, n) {
-                    let b = TopDownBlock(side: s, width: w, latentChannels: zc, blocks: max(1, n) * latentSides, capacity: capacity)
+            if groupSides.contains(s) {
+                for side in groupSides where side == s {
+                    let b = TopDownBlock(side: side, width: w, latentChannels: zc, blocks: groupSides.count, capacity: capacity)
                     steps.append(.topDown(b)); groups.append(b)
                 }
             } else if n > 0 {
@@ -95,6 +96,11 @@ final class Hierarchy {
 
     /// The encoder stage whose activation a block at `side` reads.
     private func stage(_ side: Int) -> Int { sides.firstIndex(of: side)! }
+
+    /// A block's posterior draw, from the encoder's activation at its side.
+    private func posteriorDraw(_ block: TopDownBlock) -> TopDownBlock.Draw {
+        .posterior(UnsafePointer(encoderStages[stage(block.side)].output))
+    }
 
     // MARK: parameters
 
@@ -158,9 +164,7 @@ final class Hierarchy {
     /// Logits reconstructing x: every group at its posterior mean (the noise all zeros).
     func reconstruct(_ x: UnsafePointer<Float>, zeros: UnsafePointer<Float>, batch: Int) -> UnsafePointer<Float> {
         encode(x, batch: batch)
-        return decode(batch: batch, noise: zeros) { block, _ in
-            .posterior(UnsafePointer(self.encoderStages[self.stage(block.side)].output))
-        }
+        return decode(batch: batch, noise: zeros) { block, _ in posteriorDraw(block) }
     }
 
     /// Logits with the top group given (row r at `top + r * stride`) and every other group drawn
@@ -194,9 +198,7 @@ final class Hierarchy {
                  kl: UnsafeMutablePointer<Float>) -> UnsafePointer<Float> {
         encode(x, batch: batch)
         kl.update(repeating: 0, count: batch)
-        return decode(batch: batch, noise: noise, kl: kl) { block, _ in
-            .posterior(UnsafePointer(self.encoderStages[self.stage(block.side)].output))
-        }
+        return decode(batch: batch, noise: noise, kl: kl) { block, _ in posteriorDraw(block) }
     }
 
     /// Backward through the last `forward`: dLogits [batch x D]; each group's KL gradient
@@ -231,24 +233,20 @@ final class Hierarchy {
 
     /// The top group's posterior moments for x, per row [means (16 zc) | log-variances (16 zc)]
     /// in pixel-major order, into `out`.
-    func encodeTop(_ x: UnsafePointer<Float>, batch: Int, into out: UnsafeMutablePointer<Float>) {
+    /// Runs the encoder and the top block's posterior on x, for `copyTopMoments` (the rest of
+    /// the decoder is not needed). `zeros`: noise rows of `noisePerRow` (the draw is not read).
+    func encodeTop(_ x: UnsafePointer<Float>, zeros: UnsafePointer<Float>, batch: Int) {
         encode(x, batch: batch)
         start.forward(startState.pointer, batch: batch)
-        let top = groups[0], k = top.groupSize
-        // Only the moments are read: the noise is never used past z, which nothing reads.
-        withUnsafeTemporaryAllocation(of: Float.self, capacity: batch * k) { zeros in
-            zeros.initialize(repeating: 0)
-            _ = top.forward(UnsafePointer(startState.pointer), draw: .posterior(UnsafePointer(encoderStages[stage(top.side)].output)),
-                            noise: UnsafePointer(zeros.baseAddress!), stride: k, batch: batch, kl: nil)
-        }
-        copyTopMoments(batch: batch, into: out)
+        _ = groups[0].forward(UnsafePointer(startState.pointer), draw: posteriorDraw(groups[0]), noise: zeros,
+                              stride: noisePerRow, batch: batch, kl: nil)
     }
 
-    /// The top group's moments of the last posterior forward, from pixel-major (means,
+    /// The top group's moments of its last posterior forward, from pixel-major (means,
     /// log-variances) pairs to rows of [means | log-variances], as a single latent's are.
-    func copyTopMoments(batch: Int, into out: UnsafeMutablePointer<Float>) {
+    func copyTopMoments(into out: UnsafeMutablePointer<Float>) {
         let top = groups[0], zc = top.latentChannels, n = top.pixels, k = top.groupSize, m = top.posteriorMoments
-        for r in 0..<batch {
+        for r in 0..<top.rows {
             for i in 0..<n {
                 for c in 0..<zc {
                     out[r * 2 * k + i * zc + c] = m[(r * n + i) * 2 * zc + c]

@@ -36,7 +36,9 @@ final class TopDownBlock {
     private let concat: FloatBuffer, z: FloatBuffer, h2: FloatBuffer, dq: FloatBuffer, dp: FloatBuffer, dh: FloatBuffer
     /// This block's KL summed over the last forward's rows, and each row's share.
     private(set) var klSum: Double = 0
-    private var last: (h: UnsafePointer<Float>, noise: UnsafePointer<Float>, stride: Int, batch: Int, posterior: Bool)?
+    private var last: (noise: UnsafePointer<Float>, stride: Int, batch: Int, posterior: Bool)?
+    /// Rows of the last forward.
+    var rows: Int { last?.batch ?? 0 }
 
     init(side: Int, width: Int, latentChannels: Int, blocks: Int, capacity: Int) {
         self.side = side; self.width = width; self.latentChannels = latentChannels
@@ -147,7 +149,7 @@ final class TopDownBlock {
                 for c in 0..<w { out[c] = hi[c] + hf[c] + zi[c] }
             }
         }
-        last = (h, noise, stride, batch, isPosterior)
+        last = (noise, stride, batch, isPosterior)
         return UnsafePointer(res.forward(h2.pointer, batch: batch))
     }
 
