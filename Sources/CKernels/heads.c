@@ -6,14 +6,7 @@
 #include "CKernels.h"
 #include <math.h>
 
-#pragma clang fp contract(off)
-// The helpers pass 8-float vectors between functions that are always inlined: no call, no ABI.
-#pragma clang diagnostic ignored "-Wpsabi"
-
-typedef float v8 __attribute__((vector_size(32)));
-typedef int v8i __attribute__((vector_size(32)));
-
-#define SPLAT(x) ((v8){x, x, x, x, x, x, x, x})
+#include "vector_types.h"
 
 #define SUFFIX generic
 #include "heads_kernel.inc"

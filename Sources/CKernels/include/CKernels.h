@@ -103,6 +103,14 @@ void vp_bernoulli_rows(const float *logits, const float *targets, long r0, long 
 void vp_gaussian_rows(const float *logits, const float *targets, long r0, long r1, long dim, float *squares,
                       float *dlogits, float scale, float inverse_variance);
 
+// MARK: - Activations
+
+/// SiLU on n floats: y = x sigmoid(x). The bits of VectorMath's Swift loop, at the CPU's vector width.
+void vp_silu_forward(const float *x, float *y, long n);
+
+/// SiLU's input gradient on n floats: dx = dy s (1 + x (1 - s)), s = sigmoid(x).
+void vp_silu_backward(const float *x, const float *dy, float *dx, long n);
+
 // MARK: - Adam
 
 /// One Adam step over flat buffers, PyTorch's update order: m = b1 m + (1-b1) g,

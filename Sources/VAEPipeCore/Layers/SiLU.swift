@@ -1,6 +1,9 @@
+import CKernels
+
 /// y = x sigmoid(x) (SiLU, "swish"): smooth where ReLU has a kink, so deep residual stacks keep
 /// a gradient for negative inputs. dy/dx = s (1 + x (1 - s)) with s = sigmoid(x), so backward
-/// reads the input, not the output. Split over the pool like ReLU.
+/// reads the input, not the output. Split over the pool like ReLU; the loops are C's
+/// (Sources/CKernels/activations.c), compiled for the CPU's vector width.
 public final class SiLU: Layer, RangeKernel {
     public let inputSize: Int
     public var outputSize: Int { inputSize }
@@ -22,27 +25,9 @@ public final class SiLU: Layer, RangeKernel {
         Parallel.forRanges(batch * inputSize, self)
     }
 
+    /// The C kernel on this range (the CPU's vector width; VectorMath's arithmetic).
     public func run(_ r: Range<Int>) {
-        let x = x!, out = out!
-        typealias V = VectorMath.V
-        var i = r.lowerBound
-        if let dy {
-            while i + 8 <= r.upperBound {
-                let v = VectorMath.load(x + i), s = VectorMath.sigmoid(v)
-                VectorMath.store(VectorMath.load(dy + i) * s * (1 + v * (1 - s)), out + i)
-                i += 8
-            }
-            for i in i..<r.upperBound {
-                let s = VectorMath.sigmoid(V(repeating: x[i]))[0]
-                out[i] = dy[i] * s * (1 + x[i] * (1 - s))
-            }
-        } else {
-            while i + 8 <= r.upperBound {
-                let v = VectorMath.load(x + i)
-                VectorMath.store(v * VectorMath.sigmoid(v), out + i)
-                i += 8
-            }
-            for i in i..<r.upperBound { out[i] = x[i] * VectorMath.sigmoid(V(repeating: x[i]))[0] }
-        }
+        let x = x! + r.lowerBound, out = out! + r.lowerBound
+        if let dy { vp_silu_backward(x, dy + r.lowerBound, out, r.count) } else { vp_silu_forward(x, out, r.count) }
     }
 }
