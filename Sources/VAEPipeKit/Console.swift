@@ -51,6 +51,7 @@ final class Console {
                     + "\(a) active units)"
             }
             if let g = r.testKLGroups { line += "  kl by group " + g.map { String(format: "%.1f", $0) }.joined(separator: " ") }
+            if let a = r.activeUnitsGroups { line += " (active " + a.map(String.init).joined(separator: " ") + ")" }
             line += String(format: "  %.1fs  %.0f ex/s", r.seconds, r.examplesPerSecond)
             print(line)
         case .json:

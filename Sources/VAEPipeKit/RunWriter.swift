@@ -119,8 +119,10 @@ final class RunWriter {
         if let t = r.testBitsPerDim { tb.scalar("test/bits_per_dim", t, step: step) }
         if let a = r.activeUnits { tb.scalar("test/active_units", Double(a), step: step) }
         for (g, kl) in (r.testKLGroups ?? []).enumerated() { tb.scalar(String(format: "test/kl_group_%02d", g), kl, step: step) }
+        for (g, a) in (r.activeUnitsGroups ?? []).enumerated() { tb.scalar(String(format: "test/active_units_group_%02d", g), Double(a), step: step) }
         if let p = r.testPSNR { tb.scalar("test/psnr", p, step: step) }
         if let c = r.clippedSteps { tb.scalar("train/clipped_steps", Double(c), step: step) }
+        if let c = r.skippedSteps { tb.scalar("train/skipped_steps", Double(c), step: step) }
         if let o = r.trainObjective { tb.scalar("train/objective", o, step: step) }
         tb.scalar("learning_rate", Double(learningRate), step: step)
         tb.scalar("examples_per_second", r.examplesPerSecond, step: step)

@@ -73,6 +73,37 @@ final class MPITests: CLITestCase {
         XCTAssertTrue(r.stdout.contains("gradients summed in 2 parts"), r.stdout)
     }
 
+    /// The hierarchy (its learned constant, every group's KL, the posterior and prior nets) in
+    /// parts: 2 ranks end with one process's weights bit for bit, with clipping and skipping
+    /// measuring the whole gradient's norm, and the same per-group figures.
+    func testHierarchyRanksEndWithOneProcesssWeightsBitForBit() throws {
+        // IDX, not a folder: under mpirun a folder streams, and finds a broken file only when an
+        // epoch reaches it (one process, caching, leaves it out from the start). A learned sigma:
+        // --sigma optimal fits each process's share of the batch (GaussianHead.optimalLogSigma).
+        let data = Fixtures.idxDirectory(train: 22, test: 8, side: 16)
+        let args = ["train", "--data", data, "--arch", "hvae", "--blocks", "1",
+                    "--width", "4", "--latent", "2", "--likelihood", "gaussian", "--sigma", "learned", "--batch", "8", "--epochs", "2", "--lr", "0.01",
+                    "--ema", "0.9", "--flip", "--clip-grad", "50", "--skip-grad", "1e6", "--gradient-parts", "4"]
+        let single = Fixtures.temporaryDirectory() + "/single"
+        let alone = try run(args + ["--out", single])
+        XCTAssertEqual(alone.status, 0, alone.stderr)
+        let dir = Fixtures.temporaryDirectory() + "/ranks2"
+        let r = try mpirun(2, args + ["--out", dir])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let expected = try Checkpoint.read(from: single + "/model.safetensors"), got = try Checkpoint.read(from: dir + "/model.safetensors")
+        XCTAssertEqual(got.tensors.map(\.name), expected.tensors.map(\.name))
+        for (a, b) in zip(got.tensors, expected.tensors) {
+            XCTAssertTrue(a.values.map(\.bitPattern) == b.values.map(\.bitPattern), "2 ranks: \(a.name) differs")
+        }
+        let m = try metrics(dir), n = try metrics(single)
+        XCTAssertEqual(m.count, 2)
+        for (x, y) in zip(m, n) {
+            XCTAssertEqual(x["train_loss"] as! Double, y["train_loss"] as! Double, accuracy: 1e-9)
+            XCTAssertEqual(x["active_units_groups"] as? [Int], y["active_units_groups"] as? [Int])
+            for (u, v) in zip(x["test_kl_groups"] as! [Double], y["test_kl_groups"] as! [Double]) { XCTAssertEqual(u, v, accuracy: 1e-6 * max(1, abs(v))) }
+        }
+    }
+
     /// A rank that fails ends the whole job with one line naming it, without hanging.
     func testAFailingRankEndsTheJobAndNamesItself() throws {
         let dir = Fixtures.temporaryDirectory()

@@ -79,10 +79,32 @@ final class TrainingAidsCLITests: CLITestCase {
         XCTAssertTrue(r.stdout.contains("time budget 3s: ") && r.stdout.contains("planning"), r.stdout)
     }
 
+    /// --skip-grad below every step's gradient norm: no step is taken, so the weights (and the
+    /// test figures) stay the initial ones, and every step is counted; a threshold above all of
+    /// them takes every step, as a run without it does.
+    func testSkipGradSkipsStepsOverItsNormAndCountsThem() throws {
+        let skipped = Fixtures.temporaryDirectory() + "/skipped"
+        let r = try train(["--epochs", "2", "--skip-grad", "1e-9"], out: skipped)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("steps skipped over gradient norm 1e-09"), r.stdout)
+        let m = try metrics(skipped)
+        XCTAssertEqual(m.map { $0["skipped_steps"] as? Int }, [3, 3])
+        XCTAssertEqual(m[0]["test_neg_elbo"] as? Double, m[1]["test_neg_elbo"] as? Double)
+
+        let taken = Fixtures.temporaryDirectory() + "/taken", plain = Fixtures.temporaryDirectory() + "/plain"
+        XCTAssertEqual(try train(["--epochs", "2", "--skip-grad", "1e30"], out: taken).status, 0)
+        XCTAssertEqual(try train(["--epochs", "2"], out: plain).status, 0)
+        let t = try metrics(taken), p = try metrics(plain)
+        XCTAssertEqual(t.map { $0["skipped_steps"] as? Int }, [0, 0])
+        XCTAssertEqual(t.map { $0["test_neg_elbo"] as? Double }, p.map { $0["test_neg_elbo"] as? Double })
+        XCTAssertNotEqual(t[0]["test_neg_elbo"] as? Double, t[1]["test_neg_elbo"] as? Double)
+    }
+
     func testBadTrainingAidValuesAreRefused() throws {
         let out = Fixtures.temporaryDirectory() + "/bad"
         for (args, message) in [(["--time-budget", "10x"], "--time-budget"), (["--ema", "1"], "--ema must be at least 0 and below 1"),
-                                (["--clip-grad=-1"], "--clip-grad must be"), (["--arch", "conv", "--blocks", "2"], "--blocks is for --arch resnet")] {
+                                (["--clip-grad=-1"], "--clip-grad must be"),
+                                (["--skip-grad", "5", "--clip-grad", "10"], "--skip-grad (5.0) must be above --clip-grad (10.0)"), (["--arch", "conv", "--blocks", "2"], "--blocks is for --arch resnet")] {
             let r = try run(["train", "--data", folder, "--out", out] + args)
             XCTAssertNotEqual(r.status, 0, "\(args)")
             XCTAssertTrue(r.stderr.contains(message), "\(args): \(r.stderr)")

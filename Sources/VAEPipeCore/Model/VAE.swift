@@ -337,6 +337,13 @@ public final class VAE {
         return UnsafePointer(topMoments.pointer)
     }
 
+    /// hvae: group g's posterior moments of the last forward pass, [rows x side x side x 2c]
+    /// (per pixel c means, then c log-variances), with its pixels and channels c.
+    public func groupMoments(_ g: Int) -> (moments: UnsafePointer<Float>, pixels: Int, channels: Int) {
+        let block = hierarchy!.groups[g]
+        return (block.posteriorMoments, block.pixels, block.latentChannels)
+    }
+
     /// Posterior moments [batch x 2Z] (means, then log-variances) for `x`.
     public func encode(_ x: UnsafePointer<Float>, batch: Int) -> UnsafePointer<Float> {
         if let hierarchy {

@@ -131,10 +131,11 @@ public struct RunReport {
         guard let groups = epochs.last?.testKLGroups, !groups.isEmpty else { return "" }
         let top = max(groups.max() ?? 0, 1e-9)
         var s = "<section id=\"groups\">\n<h2>Latent groups <span class=\"unit\">KL per group, nats per test image, last epoch</span></h2>\n"
-        s += "<table class=\"groups\"><tr><th>group</th><th>KL</th><th></th></tr>\n"
+        let units = epochs.last?.activeUnitsGroups
+        s += "<table class=\"groups\"><tr><th>group</th><th>KL</th>" + (units != nil ? "<th>active units</th>" : "") + "<th></th></tr>\n"
         for (g, kl) in groups.enumerated() {
             let width = String(format: "%.1f", 100 * max(0, kl) / top)
-            s += "<tr><td>\(g + 1)</td><td>" + String(format: "%.2f", kl)
+            s += "<tr><td>\(g + 1)</td><td>" + String(format: "%.2f", kl) + (units.map { g < $0.count ? "</td><td>\($0[g])" : "</td><td>" } ?? "")
             s += "</td><td style=\"width: 60%\"><div style=\"background: \(KLChart.active); height: 0.8em; width: \(width)%\"></div></td></tr>\n"
         }
         return s + "</table>\n<p class=\"note\">Group 1 is the top (4x4) group, drawn first; later groups are larger sides.</p>\n</section>\n"

@@ -12,9 +12,15 @@ public enum Evaluator {
     }
 
     /// The same, adding each example's posterior mean to `units` on the way, and for the
-    /// hierarchy each group's KL into `groupKL` (groupCount sums).
+    /// hierarchy each group's KL and posterior means into `groups`.
     public static func evaluate(_ model: VAE, on set: ImageSet, seed: UInt64, shard: Shard = .whole,
-                                activeUnits units: inout ActiveUnits, groupKL: UnsafeMutablePointer<Double>? = nil) throws -> BatchLoss {
+                                activeUnits units: inout ActiveUnits) throws -> BatchLoss {
+        var groups = GroupFigures(model)
+        return try evaluate(model, on: set, seed: seed, shard: shard, activeUnits: &units, groups: &groups)
+    }
+
+    public static func evaluate(_ model: VAE, on set: ImageSet, seed: UInt64, shard: Shard = .whole,
+                                activeUnits units: inout ActiveUnits, groups: inout GroupFigures) throws -> BatchLoss {
         let k = model.latent
         let size = model.capacity * shard.count  // so that a share fits the model
         let batcher = Batcher(set: set, batchSize: size, seed: seed, shuffle: false, shard: shard)
@@ -30,7 +36,7 @@ public enum Evaluator {
                 total += model.evaluate(x, batch: n, rng: &rng, offset: first + batches.offset)
                 let moments = model.posteriorMoments
                 for r in 0..<n { units.add(moments + r * 2 * k) }
-                if let groupKL { for g in 0..<model.groupCount { groupKL[g] += model.klPerGroup[g] } }
+                groups.add(model, rows: n)
             }
             first += size
         }

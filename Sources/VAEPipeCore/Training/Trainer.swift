@@ -36,12 +36,16 @@ public struct EpochReport: Codable, Sendable, Equatable {
     public var activeUnits: Int?
     /// hvae: each latent group's KL per test example, in decoder order (lowest side first).
     public var testKLGroups: [Double]?
+    /// hvae: each latent group's active units over the test set, in decoder order.
+    public var activeUnitsGroups: [Int]?
     /// The held-out reconstructions' PSNR in dB (see Evaluator.reconstructionPSNR), when measured.
     public var testPSNR: Double?
     /// The learning rate of the epoch's last step, when a schedule moves it.
     public var learningRate: Double?
     /// Steps whose gradient norm was over --clip-grad and scaled down to it, when clipping.
     public var clippedSteps: Int?
+    /// Steps not taken because their gradient norm was over --skip-grad, when skipping.
+    public var skippedSteps: Int?
     public var seconds: Double
     public var dataWaitSeconds: Double
     public var forwardSeconds: Double
@@ -56,8 +60,8 @@ public struct EpochReport: Codable, Sendable, Equatable {
         case trainObjective = "train_objective"
         case testNegELBO = "test_neg_elbo", testReconstruction = "test_reconstruction", testKL = "test_kl"
         case testBitsPerDim = "test_bits_per_dim", activeUnits = "active_units", testPSNR = "test_psnr"
-        case testKLGroups = "test_kl_groups"
-        case learningRate = "learning_rate", clippedSteps = "clipped_steps"
+        case testKLGroups = "test_kl_groups", activeUnitsGroups = "active_units_groups"
+        case learningRate = "learning_rate", clippedSteps = "clipped_steps", skippedSteps = "skipped_steps"
         case dataWaitSeconds = "data_wait_seconds", examplesPerSecond = "examples_per_second"
         case forwardSeconds = "forward_seconds", backwardSeconds = "backward_seconds"
         case optimizerSeconds = "optimizer_seconds", steps
@@ -241,21 +245,33 @@ public final class Trainer {
             // One process asking to stop (or diverging) stops them all at this step.
             let stop = try agree(&loss, step + 1 < stepsPerEpoch && shouldStop(), &bound)
             guard loss.negELBO.isFinite else { throw VAEPipeError.trainingDiverged(epoch: epoch, step: step + 1) }
-            if options.aids.clipGrad > 0 {
+            var skip = false
+            if options.aids.clipGrad > 0 || options.aids.skipGrad > 0 {
                 // The norm is of the whole gradient: a process holding only its segment's sum gets the rest first.
                 if let c = collective, shardsOptimizer { try c.allgatherSegments(store.gradients.pointer, count: store.count) }
-                if GradientClipping.clip(store, maxNorm: options.aids.clipGrad).clipped { totals.clippedSteps = (totals.clippedSteps ?? 0) + 1 }
+                let norm = GradientClipping.l2Norm(store.gradients.pointer, count: store.count)
+                if options.aids.skipGrad > 0, !(norm <= Double(options.aids.skipGrad)) {
+                    skip = true
+                    totals.skippedSteps = (totals.skippedSteps ?? 0) + 1
+                } else if GradientClipping.clip(store, maxNorm: options.aids.clipGrad, norm: norm).clipped {
+                    totals.clippedSteps = (totals.clippedSteps ?? 0) + 1
+                }
             }
             let t2 = DispatchTime.now().uptimeNanoseconds
             optimizer.learningRate = currentLearningRate
-            if let c = collective, shardsOptimizer {
+            if skip {
+                // Neither the weights, Adam's moments and step nor the average move; every process
+                // measured the same norm, so all of them skip.
+                store.gradients.zero()
+                store.gradientsAreZero = true
+            } else if let c = collective, shardsOptimizer {
                 optimizer.update(store, range: c.segment(of: store.count))
                 try c.allgatherSegments(store.values.pointer, count: store.count)
                 momentsAreShared = false
             } else {
                 optimizer.update(store)
             }
-            average?.update(from: store, decay: options.aids.averageDecay(afterSteps: optimizer.step))
+            if !skip { average?.update(from: store, decay: options.aids.averageDecay(afterSteps: optimizer.step)) }
             let t3 = DispatchTime.now().uptimeNanoseconds
             forward += t1 - t0; backward += t2 - t1; update += t3 - t2
             totals.loss += loss
@@ -285,19 +301,20 @@ public final class Trainer {
             optimizerSeconds: totals.optimizerSeconds, steps: step, examplesPerSecond: count / totals.seconds)
         if options.aids.schedule != .constant || options.aids.warmup > 0 { report.learningRate = Double(optimizer.learningRate) }
         if options.aids.clipGrad > 0 { report.clippedSteps = totals.clippedSteps ?? 0 }
+        if options.aids.skipGrad > 0 { report.skippedSteps = totals.skippedSteps ?? 0 }
         if let test { try withAveragedWeights {
-            var units = ActiveUnits(latent: model.latent)
-            var groups = [Double](repeating: 0, count: model.groupCount)
-            var t = try groups.withUnsafeMutableBufferPointer { g in
-                try Evaluator.evaluate(model, on: test, seed: options.seed, shard: collective?.shard ?? .whole,
-                                       activeUnits: &units, groupKL: g.baseAddress)
-            }
+            var units = ActiveUnits(latent: model.latent), groups = GroupFigures(model)
+            var t = try Evaluator.evaluate(model, on: test, seed: options.seed, shard: collective?.shard ?? .whole,
+                                           activeUnits: &units, groups: &groups)
             _ = try agree(&t, false)
             if let c = collective {
                 try units.sum(over: c)
-                if !groups.isEmpty { try groups.withUnsafeMutableBufferPointer { try c.sum($0.baseAddress!, count: $0.count) } }
+                try groups.sum(over: c)
             }
-            if !groups.isEmpty { report.testKLGroups = groups.map { $0 / Double(t.count) } }
+            if !groups.kl.isEmpty {
+                report.testKLGroups = groups.kl.map { $0 / Double(t.count) }
+                report.activeUnitsGroups = groups.units.map(\.count)
+            }
             report.testNegELBO = t.negELBO / Double(t.count)
             report.testReconstruction = t.reconstruction / Double(t.count)
             report.testKL = t.kl / Double(t.count)

@@ -1,7 +1,8 @@
 import Foundation
 
 /// What `vaepipe train` adds around the plain Adam step: a learning-rate schedule with warm-up,
-/// horizontal flips, an exponential moving average of the weights and gradient-norm clipping.
+/// horizontal flips, an exponential moving average of the weights, gradient-norm clipping and
+/// skipping of updates whose gradient norm explodes.
 /// Every one is a pure function of the step count and the seed, so a run resumed from a
 /// checkpoint takes the same steps as one never stopped.
 public struct TrainingAids: Codable, Sendable, Equatable {
@@ -15,10 +16,25 @@ public struct TrainingAids: Codable, Sendable, Equatable {
     public var flip = false
     /// The largest gradient norm a step takes; a larger one is scaled down to it (0: no limit).
     public var clipGrad: Float = 0
+    /// A step whose gradient norm is over this (or not finite) is not taken at all (0: every
+    /// step is taken): VDVAE's guard against the rare batch whose KL gradient explodes, which one
+    /// clipped step would still carry into Adam's moments.
+    public var skipGrad: Float = 0
     public init() {}
 
     enum CodingKeys: String, CodingKey {
-        case schedule = "lr_schedule", warmup, ema, flip, clipGrad = "clip_grad"
+        case schedule = "lr_schedule", warmup, ema, flip, clipGrad = "clip_grad", skipGrad = "skip_grad"
+    }
+
+    /// Checkpoints from before --skip-grad have no such key: every step was taken.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        schedule = try c.decode(Schedule.self, forKey: .schedule)
+        warmup = try c.decode(Int.self, forKey: .warmup)
+        ema = try c.decode(Float.self, forKey: .ema)
+        flip = try c.decode(Bool.self, forKey: .flip)
+        clipGrad = try c.decode(Float.self, forKey: .clipGrad)
+        skipGrad = try c.decodeIfPresent(Float.self, forKey: .skipGrad) ?? 0
     }
 
     /// Why these aids cannot be used (from flags or from a checkpoint), or nil.
@@ -26,6 +42,10 @@ public struct TrainingAids: Codable, Sendable, Equatable {
         if warmup < 0 { return "--warmup must be at least 0" }
         if !(ema >= 0 && ema < 1) { return "--ema must be at least 0 and below 1 (0.999 averages over about the last thousand steps)" }
         if !(clipGrad >= 0 && clipGrad.isFinite) { return "--clip-grad must be a number of at least 0" }
+        if !(skipGrad >= 0 && skipGrad.isFinite) { return "--skip-grad must be a number of at least 0" }
+        if skipGrad > 0, clipGrad > 0, skipGrad <= clipGrad {
+            return "--skip-grad (\(skipGrad)) must be above --clip-grad (\(clipGrad)): steps between the two are clipped, larger ones skipped"
+        }
         return nil
     }
 
@@ -92,8 +112,13 @@ public enum GradientClipping {
     /// The gradient's L2 norm before clipping, and whether it was clipped.
     @discardableResult
     public static func clip(_ store: ParameterStore, maxNorm: Float) -> (norm: Double, clipped: Bool) {
-        let norm = l2Norm(store.gradients.pointer, count: store.count)
-        guard norm > Double(maxNorm) else { return (norm, false) }
+        clip(store, maxNorm: maxNorm, norm: l2Norm(store.gradients.pointer, count: store.count))
+    }
+
+    /// The same with the norm already measured.
+    @discardableResult
+    public static func clip(_ store: ParameterStore, maxNorm: Float, norm: Double) -> (norm: Double, clipped: Bool) {
+        guard maxNorm > 0, norm > Double(maxNorm) else { return (norm, false) }
         VectorMath.scale(store.gradients.pointer, count: store.count, by: Float(Double(maxNorm) / norm))
         return (norm, true)
     }

@@ -83,10 +83,12 @@ public struct EpochTotals: Codable, Sendable, Equatable {
     public var objective: Double?
     /// Steps clipped by --clip-grad so far.
     public var clippedSteps: Int?
+    /// Steps not taken by --skip-grad so far.
+    public var skippedSteps: Int?
     public init() {}
 
     enum CodingKeys: String, CodingKey {
-        case loss, seconds, objective, clippedSteps = "clipped_steps"
+        case loss, seconds, objective, clippedSteps = "clipped_steps", skippedSteps = "skipped_steps"
         case dataWaitSeconds = "data_wait_seconds", forwardSeconds = "forward_seconds"
         case backwardSeconds = "backward_seconds", optimizerSeconds = "optimizer_seconds"
     }
