@@ -12,7 +12,9 @@ in NCHW (vaepipe computes in NHWC: the same model up to a permutation of the wei
            SiLU, flatten 4*4*c_{L-1}, Linear -> 2Z = (mu, log-variance);
   decoder: Linear Z -> 4*4*c_{L-1}; per stage from L-1 down: n blocks, SiLU,
            ConvTranspose 4x4/2 pad 1 -> c_{i-1} (C at i = 0); [crop]: logits, mean = sigmoid(logits);
-  init:    PyTorch's defaults, then the last 1x1 of every block has its weight scaled by 1/sqrt(B),
+  init:    PyTorch's defaults (as vaepipe's: Layers/WeightsAndBias.swift draws W and b from
+           U(+-1/sqrt(fan_in)), fan_in k*k*Cout for ConvTranspose2D as PyTorch takes it), then
+           the last 1x1 of every block has its weight scaled by 1/sqrt(B),
            B = the blocks in that network (n*L), and its bias zeroed (Layers/Residual.swift);
   loss:    the negative ELBO: gaussian NLL sum_i (x_i - m_i)^2 / (2 sigma^2) + log sigma + log(2 pi)/2
            (Plugins/Heads/GaussianHead.swift) + closed-form KL against N(0, I), batch mean.
@@ -41,6 +43,9 @@ log_likelihood: the IWAE-K estimate, log (1/K) sum_k p(x|z_k) p(z_k) / q(z_k|x)
 (ImportanceSampling.swift); bits_per_dim = (D log 256 - log_likelihood) / (D ln 2); elbo_sampled
 the mean log weight; active_units: latent dimensions whose posterior mean has a variance > 0.01
 over the scored examples (ActiveUnits.swift). With --ema, the figures are the averaged weights'.
+
+The flags, data loading, training loop and final JSON (add_arguments, load_data, train_model,
+record) are shared with torch_hvae.py, which imports them.
 
 Protocol of torch_folder_vae.py: Adam (0.9, 0.999, 1e-8), batch 128, lr 1e-3, --seed, --threads,
 data shuffled every epoch, only the training loop timed, per-epoch times printed, median over the
@@ -295,7 +300,8 @@ def evenly_spaced(count, n):
     return list(range(count)) if not n or n >= count else [i * count // n for i in range(n)]
 
 
-# ---------------------------------------------------------------- main
+# ---------------------------------------------------------------- command line, data, training loop
+# (shared with torch_hvae.py, which imports them)
 
 def duration(text):
     """vaepipe's --time-budget (TimeBudget.swift): 90s, 10m, 1h30m or plain seconds."""
@@ -318,23 +324,24 @@ def duration(text):
     return total
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def add_arguments(ap, latent=20, latent_help=None, sigma="learned", lr_schedule="constant", warmup=0, ema=0.0,
+                  flip=False):
+    """The flags every twin takes; the model's defaults (latent, sigma, training aids) as given."""
     ap.add_argument("--data", default="/tmp/vaepipe-folder64")
     ap.add_argument("--size", type=int, default=64)
     ap.add_argument("--channels", type=int, choices=(1, 3), help="default: 3 when any image has colour, else 1")
     ap.add_argument("--width", type=int, default=32)
     ap.add_argument("--blocks", type=int, default=1)
-    ap.add_argument("--latent", type=int, default=20)
-    ap.add_argument("--sigma", default="learned", help="learned | optimal | a fixed sigma")
+    ap.add_argument("--latent", type=int, default=latent, help=latent_help)
+    ap.add_argument("--sigma", default=sigma, help="learned | optimal | a fixed sigma")
     ap.add_argument("--epochs", type=int, default=None,
                     help="default 3; with --time-budget and no --epochs, planned after the first epoch as vaepipe does")
     ap.add_argument("--batch", type=int, default=128)
     ap.add_argument("--lr", type=float, default=1e-3)
-    ap.add_argument("--lr-schedule", choices=("constant", "cosine"), default="constant")
-    ap.add_argument("--warmup", type=int, default=0, help="steps of linear learning-rate warm-up")
-    ap.add_argument("--ema", type=float, default=0.0, help="decay of the weights' moving average (0: off)")
-    ap.add_argument("--flip", action=argparse.BooleanOptionalAction, default=False,
+    ap.add_argument("--lr-schedule", choices=("constant", "cosine"), default=lr_schedule)
+    ap.add_argument("--warmup", type=int, default=warmup, help="steps of linear learning-rate warm-up")
+    ap.add_argument("--ema", type=float, default=ema, help="decay of the weights' moving average (0: off)")
+    ap.add_argument("--flip", action=argparse.BooleanOptionalAction, default=flip,
                     help="flip each training example left-right with probability 1/2")
     ap.add_argument("--clip-grad", type=float, default=0.0, help="largest gradient norm (0: no clipping)")
     ap.add_argument("--time-budget", type=duration, default=0.0,
@@ -347,7 +354,10 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--compile", action="store_true", help="torch.compile the loss (needs a C++ compiler)")
-    a = ap.parse_args()
+
+
+def check_arguments(a):
+    """Refuses what cannot run; seeds torch and sets its threads."""
     if a.sigma not in ("learned", "optimal"):
         try:
             if not float(a.sigma) >= SIGMA_FLOOR:
@@ -359,6 +369,10 @@ def main():
     torch.manual_seed(a.seed)
     torch.set_num_threads(a.threads)
 
+
+def load_data(a):
+    """The folder's images split as vaepipe splits them: (train, test, split, channels); without a
+    held-out split both are all the images and split is "all"."""
     t0 = time.perf_counter()
     images, paths = load_folder(a.data, a.size, a.channels, a.limit)
     fraction = a.test_fraction if a.test_fraction is not None else (0.1 if len(paths) >= 300 else 0.0)
@@ -370,14 +384,18 @@ def main():
         train, test, split = images, images, "all"
     print(f"loaded {len(images)} images {tuple(images.shape[1:])} from {a.data} in {time.perf_counter() - t0:.1f}s; "
           f"{len(train)} train, {len(test) if split == 'test' else 0} held out (fraction {fraction})", flush=True)
+    return train, test, split, images.shape[1]
 
-    channels = images.shape[1]
-    model = ResNetVAE(a.size, channels, a.width, a.blocks, a.latent, a.sigma)
-    params = list(model.parameters())
-    print(f"model: padded {model.padded}, stages {model.stages}, {sum(p.numel() for p in params)} parameters", flush=True)
+
+def train_model(model, params, step_loss, train, a, averaged=None, rate=False, note=None):
+    """Adam over `params` on `train` (uint8 [N, C, S, S]) with vaepipe's training aids, as `a` sets
+    them. step_loss(x, epoch, i) -> (loss to minimise, batch-mean negative ELBO to report, log
+    sigma used): epoch from 1, i the step within it. `averaged`: the tensors the --ema average
+    covers (default `params`); when it is on they hold the average on return. `rate`: examples/s
+    on each epoch's line; note(): more text for it. Returns the run's figures (a namespace)."""
+    averaged = params if averaged is None else averaged
     opt = torch.optim.Adam(params, lr=a.lr, betas=(0.9, 0.999), eps=1e-8)
-    ema = [p.detach().clone() for p in params] if a.ema > 0 else None
-    loss_fn = torch.compile(neg_elbo) if a.compile else neg_elbo
+    ema = [p.detach().clone() for p in averaged] if a.ema > 0 else None
     flip_gen = torch.Generator().manual_seed(a.seed * 31 + 7)
     steps_per_epoch = (len(train) + a.batch - 1) // a.batch
     # vaepipe's plan (TrainCommand, Trainer.planSchedule): a time budget without --epochs trains
@@ -400,8 +418,7 @@ def main():
             lr = a.lr * lr_factor(step, a.lr_schedule, a.warmup, horizon)
             for g in opt.param_groups:
                 g["lr"] = lr
-            per_example, log_sigma = loss_fn(model, x)
-            loss = per_example.mean()
+            loss, reported, log_sigma = step_loss(x, epoch, i // a.batch)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             if a.clip_grad > 0:
@@ -414,8 +431,8 @@ def main():
             if ema is not None:
                 d = min(a.ema, (1 + step) / (10 + step))   # TrainingAids.averageDecay(afterSteps: n)
                 torch._foreach_mul_(ema, d)
-                torch._foreach_add_(ema, [p.detach() for p in params], alpha=1 - d)
-            total += loss.item() * len(x)
+                torch._foreach_add_(ema, [p.detach() for p in averaged], alpha=1 - d)
+            total += reported.item() * len(x)
             seen += len(x)
             drawn += len(x)
             # As Trainer.continueEpoch: an epoch's last step completes it, the budget notwithstanding.
@@ -425,13 +442,15 @@ def main():
         dt = time.perf_counter() - t0
         loop_s += dt
         train_loss = total / seen
+        extra = note() if note else ""
         if seen == len(train):
             times.append(dt)
-            print(f"epoch {epoch} train_s {dt:.2f} train_neg_elbo {train_loss:.2f} lr {lr:.3g} "
-                  f"log_sigma {float(model.log_sigma.detach()):.4f}", flush=True)
+            speed = f" examples_per_s {seen / dt:.1f}" if rate else ""
+            print(f"epoch {epoch} train_s {dt:.2f}{speed} train_neg_elbo {train_loss:.2f} lr {lr:.3g} "
+                  f"log_sigma {float(model.log_sigma.detach()):.4f}{extra}", flush=True)
         else:
             print(f"epoch {epoch} (stopped by --time-budget after {seen} of {len(train)} examples) train_s {dt:.2f} "
-                  f"train_neg_elbo {train_loss:.2f}", flush=True)
+                  f"train_neg_elbo {train_loss:.2f}{extra}", flush=True)
         if stopped:
             break
         if plan:
@@ -443,34 +462,65 @@ def main():
             epochs = planned
         if a.time_budget and epoch < epochs and loop_s >= a.time_budget:   # between epochs too, as vaepipe
             break
-    med = sorted(times)[len(times) // 2] if times else None
-
-    # Held-out figures, with the averaged weights when --ema.
+    # Held-out figures are the averaged weights' when --ema.
     if ema is not None:
         with torch.no_grad():
-            for p, e in zip(params, ema):
+            for p, e in zip(averaged, ema):
                 p.copy_(e)
+    return argparse.Namespace(step=step, steps_per_epoch=steps_per_epoch, epochs=epochs, plan=plan, horizon=horizon,
+                              times=times, median=sorted(times)[len(times) // 2] if times else None, loop_s=loop_s,
+                              train_loss=train_loss, clipped=clipped, drawn=drawn)
+
+
+def record(a, run, model_name, train, test, split, figures, eval_s, **extra):
+    """The last line's JSON object: the run, then `extra`, then the held-out figures."""
+    aids = {"lr_schedule": a.lr_schedule, "warmup": a.warmup, "ema": a.ema, "flip": a.flip, "clip_grad": a.clip_grad}
+    if a.clip_grad > 0:
+        aids["clipped_steps"] = run.clipped
+    med = run.median
+    return {"torch": torch.__version__, "compiled": a.compile, "model": model_name,
+            "likelihood": "gaussian", "sigma": a.sigma, **aids,
+            "epochs": round(run.step / run.steps_per_epoch, 3),
+            "planned_epochs": run.epochs if run.plan and run.horizon is not None else None, "steps": run.step,
+            "time_budget": a.time_budget or None,
+            "train_examples": len(train), "test_examples": len(test) if split == "test" else 0,
+            "split": split, "threads": a.threads, "seed": a.seed,
+            "median_epoch_s": round(med, 3) if med else None,
+            "examples_per_s": round(len(train) / med if med else run.drawn / run.loop_s, 1),
+            "train_s": round(run.loop_s, 3), "final_train_neg_elbo": round(run.train_loss, 3), **extra,
+            **{("eval_examples" if k == "examples" else k): v for k, v in figures.items()},
+            "eval_s": round(eval_s, 1),
+            "peak_rss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}
+
+
+# ---------------------------------------------------------------- main
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    add_arguments(ap)
+    a = ap.parse_args()
+    check_arguments(a)
+    train, test, split, channels = load_data(a)
+
+    model = ResNetVAE(a.size, channels, a.width, a.blocks, a.latent, a.sigma)
+    params = list(model.parameters())
+    print(f"model: padded {model.padded}, stages {model.stages}, {sum(p.numel() for p in params)} parameters", flush=True)
+    loss_fn = torch.compile(neg_elbo) if a.compile else neg_elbo
+
+    def step_loss(x, epoch, i):
+        per_example, log_sigma = loss_fn(model, x)
+        loss = per_example.mean()
+        return loss, loss, log_sigma
+
+    run = train_model(model, params, step_loss, train, a)
+
     eval_set = test[evenly_spaced(len(test), a.eval_examples)]
     t0 = time.perf_counter()
     figures = evaluate(model, eval_set, a.iwae, a.seed)
     eval_s = time.perf_counter() - t0
     print(f"evaluated {figures['examples']} {split} examples in {eval_s:.1f}s", flush=True)
-    aids = {"lr_schedule": a.lr_schedule, "warmup": a.warmup, "ema": a.ema, "flip": a.flip, "clip_grad": a.clip_grad}
-    if a.clip_grad > 0:
-        aids["clipped_steps"] = clipped
-    print(json.dumps({"torch": torch.__version__, "compiled": a.compile,
-                      "model": f"resnet{a.size}x{a.size}x{channels}-w{a.width}-b{a.blocks}-z{a.latent}",
-                      "likelihood": "gaussian", "sigma": a.sigma, **aids,
-                      "epochs": round(step / steps_per_epoch, 3), "planned_epochs": epochs if plan and horizon is not None else None, "steps": step,
-                      "time_budget": a.time_budget or None,
-                      "train_examples": len(train), "test_examples": len(test) if split == "test" else 0,
-                      "split": split, "threads": a.threads, "seed": a.seed,
-                      "median_epoch_s": round(med, 3) if med else None,
-                      "examples_per_s": round(len(train) / med if med else drawn / loop_s, 1),
-                      "train_s": round(loop_s, 3), "final_train_neg_elbo": round(train_loss, 3),
-                      **{("eval_examples" if k == "examples" else k): v for k, v in figures.items()},
-                      "eval_s": round(eval_s, 1),
-                      "peak_rss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
+    print(json.dumps(record(a, run, f"resnet{a.size}x{a.size}x{channels}-w{a.width}-b{a.blocks}-z{a.latent}",
+                            train, test, split, figures, eval_s)))
 
 
 if __name__ == "__main__":

@@ -11,6 +11,10 @@ struct RunInfo {
     var resumed: [String]
     /// The plugins the run used (`PluginRegistry.records`).
     var plugins: [[String: String]] = []
+    /// The batch the run trained with (a run from before batch defaults depended on the model: nil).
+    var batch: Int?
+    /// The same for the learning rate.
+    var lr: Float?
 
     static func read(_ dir: String) throws -> RunInfo {
         let path = dir.appendingPath(fileName)
@@ -32,11 +36,13 @@ struct RunInfo {
         }
         return RunInfo(arguments: arguments, fingerprint: json["data_fingerprint"] as? String ?? "",
                        started: json["started"] as? String ?? "", resumed: json["resumed"] as? [String] ?? [],
-                       plugins: json["plugins"] as? [[String: String]] ?? [])
+                       plugins: json["plugins"] as? [[String: String]] ?? [],
+                       batch: (json["options"] as? [String: Any])?["batch"] as? Int,
+                       lr: ((json["options"] as? [String: Any])?["lr"] as? Double).map { Float($0) })
     }
 
     /// Writes run.json and returns its contents as (name, value) rows for the report.
-    static func write(for command: Train, dataset d: Dataset, config: ModelConfig, aids: TrainingAids,
+    static func write(for command: Train, dataset d: Dataset, config: ModelConfig, aids: TrainingAids, batch: Int, lr: Float,
                       fingerprint: RunFingerprint.Value, plugins: [[String: String]], previous: RunInfo?, to dir: String) throws -> [(name: String, value: String)] {
         let now = ISO8601DateFormatter().string(from: Date())
         let arguments = replacingEpochs(previous?.arguments ?? absolutized(VAEPipeKit.split(Array(CommandLine.arguments.drop { $0 != "train" }.dropFirst())).rest),
@@ -45,8 +51,8 @@ struct RunInfo {
             "likelihood": command.likelihood, "binarize": command.binarize.rawValue, "epochs": command.epochs ?? 10,
             "sigma": config.headOptions.sigma?.description as Any, "blocks": config.blocks as Any,
             "lr_schedule": aids.schedule.rawValue, "warmup": aids.warmup, "ema": Double("\(aids.ema)") ?? 0, "flip": aids.flip,
-            "clip_grad": Double("\(aids.clipGrad)") ?? 0, "time_budget": command.timeBudget?.description as Any,
-            "batch": command.batch, "lr": Double("\(command.lr)") ?? Double(command.lr), "latent": config.latent, "hidden": config.hidden,
+            "clip_grad": Double("\(aids.clipGrad)") ?? 0, "skip_grad": Double("\(aids.skipGrad)") ?? 0, "time_budget": command.timeBudget?.description as Any,
+            "batch": batch, "lr": Double("\(lr)") ?? Double(lr), "latent": config.latent, "hidden": config.hidden,
             "arch": config.architecture, "width": config.width, "size": command.size, "seed": command.seed,
             "limit": command.dataOptions.limit as Any, "adapter": d.adapterID,
             "beta": Double("\(command.beta)") ?? 1, "kl_warmup": command.klWarmup, "free_bits": Double("\(command.freeBits)") ?? 0,

@@ -21,11 +21,11 @@ struct Train: ParsableCommand {
     @Option(help: "Passes over the training data (default 10). With --resume: the new total, to train longer.")
     var epochs: Int?
 
-    @Option(help: "Examples per optimisation step.")
-    var batch: Int = 128
+    @Option(help: "Examples per optimisation step (default: 16 for hvae, 128 for the others).")
+    var batch: Int?
 
-    @Option(help: "Adam learning rate.")
-    var lr: Float = 1e-3
+    @Option(help: "Adam learning rate (default: 0.002 for hvae, 0.001 for the others).")
+    var lr: Float?
 
     @Option(help: "Latent dimensions (Z) (default: 64 for images of 32x32 and up, 20 for smaller ones); hvae: latent channels per pixel of each group (default 8).")
     var latent: Int?
@@ -53,6 +53,9 @@ struct Train: ParsableCommand {
 
     @Option(name: .customLong("clip-grad"), help: ArgumentHelp("Scale down any step's gradient whose L2 norm is over NORM to NORM; 0 for no limit.", valueName: "norm"))
     var clipGrad: Float = 0
+
+    @Option(name: .customLong("skip-grad"), help: ArgumentHelp("Skip any step whose gradient's L2 norm is over NORM (or not finite): no update, as VDVAE guards its hierarchies; counted as skipped_steps in metrics.jsonl; 0 to take every step.", valueName: "norm"))
+    var skipGrad: Float = 0
 
     @Option(help: "Units of the dense hidden layer (default: 400 for mlp, 256 for conv).")
     var hidden: Int?
@@ -113,8 +116,8 @@ struct Train: ParsableCommand {
             if out == nil { throw ValidationError("Missing expected argument '--out <dir>'") }
         }
         if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1.") }
-        if batch < 1 { throw ValidationError("--batch must be at least 1.") }
-        if !(lr > 0 && lr.isFinite) { throw ValidationError("--lr must be a positive number.") }
+        if let batch, batch < 1 { throw ValidationError("--batch must be at least 1.") }
+        if let lr, !(lr > 0 && lr.isFinite) { throw ValidationError("--lr must be a positive number.") }
         if let latent, latent < 1 { throw ValidationError("--latent must be at least 1.") }
         if let blocks, !(0...16).contains(blocks) { throw ValidationError("--blocks must be 0 to 16.") }
         // The flags alone (the data's defaults, not known yet, are valid).
@@ -177,6 +180,9 @@ struct Train: ParsableCommand {
         command.quiet = given.quiet
         command.logFormat = given.logFormat
         command.timeBudget = given.timeBudget ?? command.timeBudget
+        // The batch it trained with, whatever the default is now.
+        command.batch = command.batch ?? info.batch
+        command.lr = command.lr ?? info.lr
         return command
     }
 
@@ -226,6 +232,8 @@ struct Train: ParsableCommand {
         let defaultSigma = checkpoint.map { $0.config.headOptions.sigma } ?? (headPlugin.takesSigma ? defaults.sigma : nil)
         let head = try headPlugin.make(HeadOptions(binarize: binarize, sigma: sigma ?? defaultSigma, dimension: dataset.shape.count))
         let architecture = defaults.architecture
+        let batch = self.batch ?? TrainDefaults.batch(checkpoint?.config.architecture ?? architecture)
+        let lr = self.lr ?? TrainDefaults.learningRate(checkpoint?.config.architecture ?? architecture)
         let config = checkpoint?.config ?? ModelConfig(
             architecture: architecture, shape: dataset.shape, hidden: hidden ?? (architecture == "conv" ? 256 : 400),
             latent: latent ?? defaults.latent, width: width, blocks: ["resnet", "hvae"].contains(architecture) ? blocks ?? ModelConfig.defaultBlocks : nil,
@@ -254,7 +262,7 @@ struct Train: ParsableCommand {
         let parts = trainer.state.gradientParts
 
         try run.writeSkipped(dataset.skipped)
-        let settings = run.writes ? try RunInfo.write(for: self, dataset: dataset, config: config, aids: options.aids, fingerprint: fingerprint,
+        let settings = run.writes ? try RunInfo.write(for: self, dataset: dataset, config: config, aids: options.aids, batch: batch, lr: lr, fingerprint: fingerprint,
                                                       plugins: run.plugins, previous: previous, to: out) : []
         let order = parts == 1 ? "" : job.map { BatchParts.aligns(parts, processes: $0.size) } == false
             ? ", gradients in \(parts) parts (\(job!.size) ranks do not divide them: summed in MPI's order)"
@@ -282,7 +290,7 @@ struct Train: ParsableCommand {
                 try run.writeReport(trainer.state.reports, settings: settings, galleries: pictures, stats: stats)
             } }
         }
-        if !options.aids.isEmpty { console.info("training: " + describe(options.aids) + (timeBudget.map { ", time budget \($0)" } ?? ""), event: "aids") }
+        if !options.aids.isEmpty { console.info("training: " + describe(options.aids, lr: lr) + (timeBudget.map { ", time budget \($0)" } ?? ""), event: "aids") }
         else if let budget = timeBudget { console.info("training: time budget \(budget)", event: "aids") }
         // From here on the directory always holds a checkpoint to resume from, even if the
         // process is killed before the first epoch ends.
@@ -423,15 +431,17 @@ struct Train: ParsableCommand {
         a.ema = ema ?? d.aids.ema
         a.flip = flip ?? d.aids.flip
         a.clipGrad = clipGrad
+        a.skipGrad = skipGrad
         return a
     }
 
-    private func describe(_ a: TrainingAids) -> String {
+    private func describe(_ a: TrainingAids, lr: Float) -> String {
         var parts: [String] = []
         if a.schedule != .constant || a.warmup > 0 { parts.append("lr \(lr) \(a.schedule.rawValue)" + (a.warmup > 0 ? " after \(a.warmup) warm-up steps" : "")) }
         if a.ema > 0 { parts.append("weights averaged (ema \(a.ema))") }
         if a.flip { parts.append("random flips") }
         if a.clipGrad > 0 { parts.append("gradient norm clipped at \(a.clipGrad)") }
+        if a.skipGrad > 0 { parts.append("steps skipped over gradient norm \(a.skipGrad)") }
         return parts.joined(separator: ", ")
     }
 

@@ -25,6 +25,17 @@ struct TrainDefaults {
     }
 }
 
+extension TrainDefaults {
+    /// Examples per step. The hierarchy learns from the number of steps more than from their
+    /// size: on 64x64 colour icons, 4,600 examples in batches of 16 reach 17.1 dB where batches of
+    /// 128 are still at 8.3 dB (still warming up), at the same examples a second.
+    static func batch(_ architecture: String) -> Int { architecture == "hvae" ? 16 : 128 }
+
+    /// Adam's rate: 2e-3 for the hierarchy (in 2 minutes on the icons, 6.58 bits/dim and 22.7 dB
+    /// in batches of 16, against 6.61 and 22.5 at 1e-3 in batches of 8), 1e-3 for the others.
+    static func learningRate(_ architecture: String) -> Float { architecture == "hvae" ? 2e-3 : 1e-3 }
+}
+
 extension TrainingAids {
     var isEmpty: Bool { self == TrainingAids() }
 }

@@ -23,7 +23,7 @@ final class HierarchyCLITests: CLITestCase {
         let whole = Fixtures.temporaryDirectory() + "/whole"
         let r = try train(["--epochs", "2"], out: whole)
         XCTAssertEqual(r.status, 0, r.stderr)
-        XCTAssertTrue(r.stdout.contains("model: hvae 16x16, width 4, 1 block(s) per resolution, latent groups at 4x4 8x8 16x16 with 2 channels each"),
+        XCTAssertTrue(r.stdout.contains("model: hvae 16x16, width 4, 1 block(s) per resolution, latent groups at 4x4 8x8 with 2 channels each"),
                       r.stdout)
         for file in ["model.safetensors", "samples.png", "reconstructions.png", "index.html"] {
             XCTAssertTrue(FileManager.default.fileExists(atPath: whole + "/" + file), "no \(file)")
@@ -31,11 +31,17 @@ final class HierarchyCLITests: CLITestCase {
         let m = try metrics(whole)
         XCTAssertEqual(m.count, 2)
         XCTAssertTrue((m[1]["test_neg_elbo"] as? Double ?? .nan).isFinite)
-        // One KL per group (4x4, 8x8, 16x16), adding up to the test KL.
+        // One KL per group (4x4, 8x8: 16x16 images work at half their side), adding up to the test KL.
         let groups = try XCTUnwrap(m[1]["test_kl_groups"] as? [Double])
-        XCTAssertEqual(groups.count, 3)
+        XCTAssertEqual(groups.count, 2)
         XCTAssertEqual(groups.reduce(0, +), m[1]["test_kl"] as! Double, accuracy: 1e-6 * max(1, abs(groups.reduce(0, +))))
         XCTAssertTrue(r.stdout.contains("kl by group"), r.stdout)
+        // Active units per group, at most the group's dimensions (4x4 and 8x8 with 2 channels).
+        let units = try XCTUnwrap(m[1]["active_units_groups"] as? [Int])
+        XCTAssertEqual(units.count, 2)
+        for (u, dims) in zip(units, [32, 128]) { XCTAssertTrue((0...dims).contains(u), "\(units)") }
+        XCTAssertEqual(units[0], m[1]["active_units"] as? Int, "the top group's are the model's active units")
+        XCTAssertTrue(r.stdout.contains("(active "), r.stdout)
         XCTAssertTrue(try String(contentsOfFile: whole + "/index.html", encoding: .utf8).contains("Latent groups"))
 
         let e = try run(["evaluate", "--run", whole, "--data", folder, "--size", "16", "--test-fraction", "0.4", "--iwae", "8"])
@@ -56,6 +62,7 @@ final class HierarchyCLITests: CLITestCase {
         for key in ["train_loss", "test_neg_elbo", "test_psnr"] {
             XCTAssertEqual(a.map { $0[key] as? Double }, m.map { $0[key] as? Double }, key)
         }
+        XCTAssertEqual(a.map { $0["active_units_groups"] as? [Int] }, m.map { $0["active_units_groups"] as? [Int] })
     }
 
     func testHierarchyRefusesTheSeveralSampleObjectives() throws {

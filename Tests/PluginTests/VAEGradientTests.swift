@@ -39,8 +39,8 @@ final class VAEGradientTests: XCTestCase {
         check(try GaussianHead(options: HeadOptions()), architecture: "resnet")
     }
 
-    /// The hierarchy at 4x4x2 padded to 16x16: sides 16, 8 and 4, one top-down block with its
-    /// latent group at each, residual blocks in the encoder, the learned start and the output conv
+    /// The hierarchy at 4x4x2 padded to 16x16: sides 8 and 4, one top-down block with its
+    /// latent group at each, residual blocks in the encoder, the learned start and the transposed output conv
     /// (every third parameter: each perturbation runs the whole model twice; HierarchyTests checks
     /// every parameter of a block).
     func testHierarchicalVAEGradientsMatchFiniteDifferences() throws {

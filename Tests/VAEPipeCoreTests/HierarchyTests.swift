@@ -75,7 +75,8 @@ final class HierarchyTests: XCTestCase {
     /// A reconstruction decodes every group at its posterior mean: the training forward's logits
     /// when its noise is all zeros.
     func testReconstructionIsThePosteriorForwardWithoutNoise() {
-        let config = ModelConfig(architecture: "hvae", shape: ImageShape(height: 8, width: 8, channels: 1), latent: 2, width: 4,
+        // 40x40 padded to 64: the pad and the crop, groups at 4, 8 and 16, a plain block at 32.
+        let config = ModelConfig(architecture: "hvae", shape: ImageShape(height: 40, width: 40, channels: 1), latent: 2, width: 4,
                                  blocks: 1, head: "bernoulli")
         XCTAssertNil(config.problem)
         let h = Hierarchy(config: config, capacity: 2)
@@ -84,15 +85,16 @@ final class HierarchyTests: XCTestCase {
         var rng = SplitMix64(seed: 3)
         h.initialize(rng: &rng)
         XCTAssertEqual(h.groups.map(\.side), [4, 8, 16])
+        XCTAssertEqual(h.sides, [32, 16, 8, 4])
         XCTAssertEqual(Hierarchy.groupSides(config), [4, 8, 16])
-        let x = FloatBuffer(GradientCheck.random(2 * 64, seed: 4)), zeros = FloatBuffer(count: 2 * h.noisePerRow)
+        let x = FloatBuffer(GradientCheck.random(2 * 1600, seed: 4)), zeros = FloatBuffer(count: 2 * h.noisePerRow)
         let kl = FloatBuffer(count: 2)
-        let a = Array(UnsafeBufferPointer(start: h.forward(x.pointer, noise: zeros.pointer, batch: 2, kl: kl.pointer), count: 2 * 64))
-        let b = Array(UnsafeBufferPointer(start: h.reconstruct(x.pointer, zeros: zeros.pointer, batch: 2), count: 2 * 64))
+        let a = Array(UnsafeBufferPointer(start: h.forward(x.pointer, noise: zeros.pointer, batch: 2, kl: kl.pointer), count: 2 * 1600))
+        let b = Array(UnsafeBufferPointer(start: h.reconstruct(x.pointer, zeros: zeros.pointer, batch: 2), count: 2 * 1600))
         XCTAssertEqual(a, b)
         // With noise, the draws differ from the means.
         let noise = FloatBuffer(GradientCheck.random(2 * h.noisePerRow, seed: 5))
-        let c = Array(UnsafeBufferPointer(start: h.forward(x.pointer, noise: noise.pointer, batch: 2, kl: kl.pointer), count: 2 * 64))
+        let c = Array(UnsafeBufferPointer(start: h.forward(x.pointer, noise: noise.pointer, batch: 2, kl: kl.pointer), count: 2 * 1600))
         XCTAssertNotEqual(a, c)
     }
 }
