@@ -53,6 +53,8 @@ public final class GaussianHead: LikelihoodHead {
         logSigma?.update(repeating: 0, count: count)
     }
 
+    public var sumsOverBatch: Bool { sigma == .optimal }
+
     public func beginBatch(_ batch: HeadBatch) {
         switch sigma {
         case .optimal where batch.dLogits != nil: logSigma[0] = Self.optimalLogSigma(batch)
@@ -133,14 +135,12 @@ extension GaussianHead {
     /// where d(sum NLL)/d sigma = 0: so the gradient for the logits at a fixed sigma* is the
     /// gradient of the whole objective, sigma* moving with the logits included. Floored at
     /// `GaussianSigma.floor` (where the floor holds, sigma is simply a constant).
-    /// Under mpirun a process holds only its share of the batch, and this is the mean over that
-    /// share: each process fits its own sigma* (the objective is the sum of the shares' own), and
-    /// keeps it for evaluation; the checkpoint holds rank 0's.
+    /// The mean is over the whole batch (HeadBatch.sumOverBatch): under mpirun every process
+    /// fits the same sigma* from all the shares, with the bits one process gets alone.
     static func optimalLogSigma(_ batch: HeadBatch) -> Float {
         typealias V = VectorMath.V
         let d = batch.dimension
-        var total = 0.0
-        for r in 0..<batch.rows {
+        let total = batch.sumOverBatch { r in
             let l = batch.logits + r * d, x = batch.targets + r * d
             var acc = V(), i = 0
             while i + 8 <= d {
@@ -150,9 +150,9 @@ extension GaussianHead {
             }
             var sq = acc.sum()
             for i in i..<d { let diff = x[i] - 1 / (1 + exp(-l[i])); sq += diff * diff }
-            total += Double(sq)
+            return Double(sq)
         }
-        let variance = max(total / Double(batch.rows * d), Double(GaussianSigma.floor * GaussianSigma.floor))
+        let variance = max(total / Double(batch.wholeBatchRows * d), Double(GaussianSigma.floor * GaussianSigma.floor))
         return Float(0.5 * log(variance))
     }
 }

@@ -75,14 +75,15 @@ final class MPITests: CLITestCase {
 
     /// The hierarchy (its learned constant, every group's KL, the posterior and prior nets) in
     /// parts: 2 ranks end with one process's weights bit for bit, with clipping and skipping
-    /// measuring the whole gradient's norm, and the same per-group figures.
+    /// measuring the whole gradient's norm, the gaussian head's optimal sigma fitted to the whole
+    /// batch, and the same per-group figures.
     func testHierarchyRanksEndWithOneProcesssWeightsBitForBit() throws {
         // IDX, not a folder: under mpirun a folder streams, and finds a broken file only when an
-        // epoch reaches it (one process, caching, leaves it out from the start). A learned sigma:
-        // --sigma optimal fits each process's share of the batch (GaussianHead.optimalLogSigma).
+        // epoch reaches it (one process, caching, leaves it out from the start). The optimal
+        // sigma of each batch is fitted to the whole batch, summed part by part over the ranks.
         let data = Fixtures.idxDirectory(train: 22, test: 8, side: 16)
         let args = ["train", "--data", data, "--arch", "hvae", "--blocks", "1",
-                    "--width", "4", "--latent", "2", "--likelihood", "gaussian", "--sigma", "learned", "--batch", "8", "--epochs", "2", "--lr", "0.01",
+                    "--width", "4", "--latent", "2", "--likelihood", "gaussian", "--sigma", "optimal", "--batch", "8", "--epochs", "2", "--lr", "0.01",
                     "--ema", "0.9", "--flip", "--clip-grad", "50", "--skip-grad", "1e6", "--gradient-parts", "4"]
         let single = Fixtures.temporaryDirectory() + "/single"
         let alone = try run(args + ["--out", single])

@@ -157,6 +157,17 @@ public final class VAE {
     /// hvae: each group's KL summed over the rows of the last forward pass, in decoder order.
     public let klPerGroup: UnsafeMutablePointer<Double>
 
+    /// The processes of a data-parallel job, for what the head sums over a whole batch.
+    public var collective: Collective? {
+        get { scorer.collective }
+        set { scorer.collective = newValue }
+    }
+
+    /// A process with no rows of a training batch joins the head's sums over it (see
+    /// Likelihood.sumsOverBatch); after a forward pass, an error of those sums.
+    public func joinHeadSums(parts: BatchParts) throws { try scorer.joinSumOverBatch(parts: parts) }
+    public func throwHeadError() throws { try scorer.throwPendingError() }
+
     /// hvae: the side of each latent group, in decoder order, for a configuration (no model built).
     public static func groupSides(_ config: ModelConfig) -> [Int] {
         Hierarchy.groupSides(config)

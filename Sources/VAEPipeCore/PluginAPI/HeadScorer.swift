@@ -10,6 +10,12 @@ public final class HeadScorer: RangeKernel {
     private var current: HeadBatch?
     private var parts = BatchParts.whole(0)
     private let tree: PartTree
+    /// The processes of a data-parallel job, for sums over a whole batch (HeadBatch.sumOverBatch).
+    public var collective: Collective?
+    /// One sum per part of a batch, and the first error of a collective sum (thrown by
+    /// `throwPendingError`: a head's beginBatch cannot throw).
+    private let partSums = UnsafeMutablePointer<Double>.allocate(capacity: BatchParts.maximum)
+    private var pendingError: Error?
 
     public init(head: any Likelihood, capacity: Int) {
         self.head = head
@@ -17,6 +23,49 @@ public final class HeadScorer: RangeKernel {
         parameterCount = head.parameterSpecs.reduce(0) { $0 + $1.count }
         perRow = FloatBuffer(count: capacity * parameterCount)
         tree = PartTree(count: parameterCount)
+    }
+
+    deinit { partSums.deallocate() }
+
+    /// HeadBatch.sumOverBatch: each part's rows summed in order into its slot of the whole
+    /// batch's parts (this process's slots; the others zero), the slots summed over the
+    /// processes (each slot then one process's sum plus zeros: exact), then in order.
+    func sumOverBatch(rows: Int, _ value: (Int) -> Double) -> Double {
+        let n = parts.count
+        partSums.update(repeating: 0, count: n)
+        parts.withCuts { cuts, count in
+            for s in 0..<count {
+                var t = 0.0
+                for r in cuts[s]..<cuts[s + 1] { t += value(r) }
+                partSums[parts.firstPart + s] += t
+            }
+        }
+        return finishSumOverBatch()
+    }
+
+    /// A process with no rows of this batch joins the sum the head's beginBatch would ask for.
+    public func joinSumOverBatch(parts: BatchParts) throws {
+        guard head.sumsOverBatch else { return }
+        self.parts = parts
+        partSums.update(repeating: 0, count: parts.count)
+        _ = finishSumOverBatch()
+        try throwPendingError()
+    }
+
+    var wholeBatchRows: Int { parts.total * parts.rowsPerExample }
+
+    private func finishSumOverBatch() -> Double {
+        if let collective, collective.size > 1 {
+            do { try collective.sum(partSums, count: parts.count) } catch { pendingError = pendingError ?? error }
+        }
+        var total = 0.0
+        for j in 0..<parts.count { total += partSums[j] }
+        return total
+    }
+
+    /// Throws the error of a collective sum inside the last batch, once.
+    public func throwPendingError() throws {
+        if let e = pendingError { pendingError = nil; throw e }
     }
 
     /// Where the head's parameters and their gradients live in the model's flat buffers.
@@ -38,8 +87,9 @@ public final class HeadScorer: RangeKernel {
         self.parts = parts ?? .whole(batch)
         precondition(batch <= capacity, "HeadScorer: batch \(batch) over capacity \(capacity)")
         let wantsParameters = dLogits != nil && parameterCount > 0
-        let b = HeadBatch(logits: logits, targets: targets, rows: batch, dimension: dimension, nll: nll,
+        var b = HeadBatch(logits: logits, targets: targets, rows: batch, dimension: dimension, nll: nll,
                           dLogits: dLogits, dParameters: wantsParameters ? perRow.pointer : nil, scale: scale)
+        b.summer = self
         head.beginBatch(b)
         current = b
         Parallel.forRanges(batch, minimumChunk: max(1, 32_768 / max(dimension, 1)), self)

@@ -80,6 +80,11 @@ public protocol Likelihood: AnyObject {
     /// over [0, 1] (whose bits per dimension on 8-bit data add log 256 per value, the usual
     /// uniform-dequantisation convention).
     var isDiscrete: Bool { get }
+
+    /// True when `beginBatch` of every training batch (dLogits given) calls
+    /// `HeadBatch.sumOverBatch` exactly once: under mpirun a process with no rows of a batch
+    /// then joins that sum with nothing.
+    var sumsOverBatch: Bool { get }
 }
 
 /// A likelihood head written in Swift. A plugin: a conformance plus one registration line.
@@ -102,6 +107,7 @@ extension Likelihood {
     public func prepare(_ x: UnsafeMutablePointer<Float>, count: Int, rng: inout SplitMix64) {}
     public func beginBatch(_ batch: HeadBatch) {}
     public var isDiscrete: Bool { false }
+    public var sumsOverBatch: Bool { false }
 }
 
 /// One batch as a head sees it: rows x dimension logits and targets, and where results go.
@@ -114,11 +120,28 @@ public struct HeadBatch {
     public var dLogits: UnsafeMutablePointer<Float>?
     public var dParameters: UnsafeMutablePointer<Float>?
     public var scale: Float
+    /// Who sums over the whole batch (the model's scorer; nil: these rows are the batch).
+    unowned(unsafe) var summer: HeadScorer?
 
     public init(logits: UnsafePointer<Float>, targets: UnsafePointer<Float>, rows: Int, dimension: Int,
                 nll: UnsafeMutablePointer<Float>, dLogits: UnsafeMutablePointer<Float>?,
                 dParameters: UnsafeMutablePointer<Float>?, scale: Float) {
         self.logits = logits; self.targets = targets; self.rows = rows; self.dimension = dimension
         self.nll = nll; self.dLogits = dLogits; self.dParameters = dParameters; self.scale = scale
+    }
+
+    /// The sum of `value(r)` over the whole batch, for a head that fits something to it (the
+    /// gaussian head's optimal sigma): the rows in order within each of the batch's parts, the
+    /// parts in order, across processes under mpirun, so that a batch gets the same bits however
+    /// it is split over processes. Call it from `beginBatch`, once per training batch (see
+    /// `Likelihood.sumsOverBatch`).
+    /// Rows of the whole batch (of every process's share).
+    public var wholeBatchRows: Int { summer?.wholeBatchRows ?? rows }
+
+    public func sumOverBatch(_ value: (Int) -> Double) -> Double {
+        if let summer { return summer.sumOverBatch(rows: rows, value) }
+        var total = 0.0
+        for r in 0..<rows { total += value(r) }
+        return total
     }
 }

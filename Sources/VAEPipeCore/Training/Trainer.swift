@@ -108,6 +108,7 @@ public final class Trainer {
         self.options = options
         self.test = test
         self.collective = collective
+        model.collective = collective
         optimizer = Adam(parameterCount: model.parameters.count, learningRate: options.learningRate)
         batcher = Batcher(set: train, batchSize: options.batchSize, seed: options.seed, shard: collective?.shard ?? .whole)
         rng = SplitMix64(seed: options.seed).derived(0x7EA1)
@@ -213,10 +214,12 @@ public final class Trainer {
             let t0 = DispatchTime.now().uptimeNanoseconds
             let whole = min(options.batchSize, batcher.set.count - step * options.batchSize)
             var loss = BatchLoss()
+            let parts = BatchParts(count: position.gradientParts, shard: collective?.shard ?? .whole, total: whole)
             if n > 0 {
-                let parts = BatchParts(count: position.gradientParts, shard: collective?.shard ?? .whole, total: whole)
                 loss = model.trainingForward(x, batch: n, rng: &rng, share: BatchShare(offset: batches.offset, total: whole), parts: parts)
+                try model.throwHeadError()
             } else {
+                try model.joinHeadSums(parts: parts)
                 _ = rng.next()  // as the forward pass does: every process's generator stays in step
                 model.klPerDimension.update(repeating: 0, count: model.latent)
                 model.klPerGroup.update(repeating: 0, count: model.groupCount)
