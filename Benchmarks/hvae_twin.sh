@@ -7,7 +7,7 @@
 #
 # usage: Benchmarks/hvae_twin.sh FOLDER          (images already SIZE x SIZE: the twin does not resize)
 # env:   EPOCHS (3), ROUNDS (1), SIZE (64), IWAE (100), EXAMPLES (400 evenly spaced held-out images),
-#        MODEL (--width 32 --blocks 1 --latent 8: vaepipe's hvae defaults),
+#        MODEL (--width 32 --blocks 1 --latent 8 --batch 16 --lr 0.002: vaepipe's hvae defaults),
 #        AIDS (--sigma optimal --lr-schedule cosine --warmup 100 --ema 0.999 --flip: what vaepipe
 #              does by default at 32x32 and up, given to both explicitly),
 #        THREADS (nproc: VAEPIPE_THREADS for vaepipe, --threads for PyTorch), MODES ("eager"; add
@@ -18,7 +18,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 FOLDER=${1:?usage: hvae_twin.sh FOLDER}
 EPOCHS=${EPOCHS:-3}; ROUNDS=${ROUNDS:-1}; SIZE=${SIZE:-64}; IWAE=${IWAE:-100}; EXAMPLES=${EXAMPLES:-400}
-MODEL=${MODEL:---width 32 --blocks 1 --latent 8}
+MODEL=${MODEL:---width 32 --blocks 1 --latent 8 --batch 16 --lr 0.002}
 AIDS=${AIDS:---sigma optimal --lr-schedule cosine --warmup 100 --ema 0.999 --flip}
 THREADS=${THREADS:-$(nproc)}; MODES=${MODES:-eager}
 PY=${PY:-/tmp/torchenv/bin/python}; VAEPIPE=${VAEPIPE:-$ROOT/.build/release/vaepipe}; OUT=${OUT:-/tmp/vaepipe-hvae-twin}

@@ -38,7 +38,7 @@ computes in NHWC: the same model up to a permutation of the weights and of the l
            with --ema, averaged with the weights, as vaepipe's WeightAverage covers the head's
            stored log sigma too; a number: a fixed sigma.
 Defaults: those of `vaepipe train --arch hvae` (Sources/VAEPipeKit/TrainDefaults.swift): latent 8
-channels per group, width 32, 1 block, batch 128, lr 1e-3, and for images of 32x32 and up
+channels per group, width 32, 1 block, batch 16, lr 2e-3, and for images of 32x32 and up
 --sigma optimal --lr-schedule cosine --warmup 100 --ema 0.999 --flip (below: learned, constant,
 none, none, no flips).
 
@@ -275,7 +275,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     # None: vaepipe's default for the image size (TrainDefaults), filled in below.
     add_arguments(ap, latent=8, latent_help="latent channels per pixel of each group", sigma=None,
-                  lr_schedule=None, warmup=None, ema=None, flip=None)
+                  lr_schedule=None, warmup=None, ema=None, flip=None, batch=16, lr=2e-3)
     ap.add_argument("--beta", type=float, default=1.0, help="weight of the KL term (1: the ELBO)")
     ap.add_argument("--kl-warmup", type=int, default=0, help="epochs over which the KL weight rises from 0 to --beta")
     ap.add_argument("--free-bits", type=float, default=0.0, help="nats each group's batch-mean KL counts as at least")

@@ -325,7 +325,7 @@ def duration(text):
 
 
 def add_arguments(ap, latent=20, latent_help=None, sigma="learned", lr_schedule="constant", warmup=0, ema=0.0,
-                  flip=False):
+                  flip=False, batch=128, lr=1e-3):
     """The flags every twin takes; the model's defaults (latent, sigma, training aids) as given."""
     ap.add_argument("--data", default="/tmp/vaepipe-folder64")
     ap.add_argument("--size", type=int, default=64)
@@ -336,8 +336,8 @@ def add_arguments(ap, latent=20, latent_help=None, sigma="learned", lr_schedule=
     ap.add_argument("--sigma", default=sigma, help="learned | optimal | a fixed sigma")
     ap.add_argument("--epochs", type=int, default=None,
                     help="default 3; with --time-budget and no --epochs, planned after the first epoch as vaepipe does")
-    ap.add_argument("--batch", type=int, default=128)
-    ap.add_argument("--lr", type=float, default=1e-3)
+    ap.add_argument("--batch", type=int, default=batch)
+    ap.add_argument("--lr", type=float, default=lr)
     ap.add_argument("--lr-schedule", choices=("constant", "cosine"), default=lr_schedule)
     ap.add_argument("--warmup", type=int, default=warmup, help="steps of linear learning-rate warm-up")
     ap.add_argument("--ema", type=float, default=ema, help="decay of the weights' moving average (0: off)")

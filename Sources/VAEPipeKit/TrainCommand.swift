@@ -27,10 +27,10 @@ struct Train: ParsableCommand {
     @Option(help: "Adam learning rate (default: 0.002 for hvae, 0.001 for the others).")
     var lr: Float?
 
-    @Option(help: "Latent dimensions (Z) (default: 64 for images of 32x32 and up, 20 for smaller ones); hvae: latent channels per pixel of each group (default 8).")
+    @Option(help: "Latent dimensions (Z) (default: 64 for the resnet and conv on images of 32x32 and up, 20 for smaller ones); hvae: latent channels per pixel of each group (default 8).")
     var latent: Int?
 
-    @Option(help: "Model: mlp, conv, resnet or hvae (a top-down hierarchical VAE with latent groups at 4x4, 8x8 and 16x16) (default: resnet for images of 32x32 and up, mlp for smaller ones such as 28x28 IDX).")
+    @Option(help: "Model: mlp, conv, resnet or hvae (a top-down hierarchical VAE with latent groups at 4x4, 8x8 and 16x16) (default: hvae for images of 32x32 and up, resnet there with --objective iwae or --samples, mlp for smaller ones such as 28x28 IDX).")
     var arch: String?
 
     @Option(help: "resnet, hvae: residual blocks at each resolution, in the encoder and in the decoder (default \(ModelConfig.defaultBlocks); hvae: also the top-down blocks, each with its latent group, per resolution up to 16x16, at least one).")
@@ -228,7 +228,7 @@ struct Train: ParsableCommand {
         }
 
         // A resumed run keeps what it began with, whatever the defaults are now.
-        let defaults = TrainDefaults(shape: dataset.shape, arch: arch)
+        let defaults = TrainDefaults(shape: dataset.shape, arch: arch, oneSampleELBO: bound == .elbo && samples == 1)
         let defaultSigma = checkpoint.map { $0.config.headOptions.sigma } ?? (headPlugin.takesSigma ? defaults.sigma : nil)
         let head = try headPlugin.make(HeadOptions(binarize: binarize, sigma: sigma ?? defaultSigma, dimension: dataset.shape.count))
         let architecture = defaults.architecture

@@ -2,18 +2,20 @@ import VAEPipeBuiltinPlugins
 
 /// What `train` uses where a flag is not given, from the shape of the data. Small images (28x28
 /// IDX) keep the MLP and the plain ELBO step. Images of 32x32 and up get what measured best on
-/// real colour folders at equal wall clock (README, "Colour folders"; Benchmarks/colour_quality.sh):
-/// the resnet with a 64-dimensional latent, the gaussian head's optimal sigma, a cosine schedule
-/// after 100 warm-up steps, a weight average (0.999) and random flips.
+/// real colour folders at equal wall clock (docs/hierarchical.md, docs/colour-folders.md;
+/// Benchmarks/colour_quality.sh): the hierarchical model (the resnet with a 64-dimensional latent
+/// when the objective is not the one-sample ELBO, which the hierarchy alone trains on), the
+/// gaussian head's optimal sigma, a cosine schedule after 100 warm-up steps, a weight average
+/// (0.999) and random flips.
 struct TrainDefaults {
     var architecture: String
     var latent = 20
     var sigma: GaussianSigma?
     var aids = TrainingAids()
 
-    init(shape: ImageShape, arch: String?) {
+    init(shape: ImageShape, arch: String?, oneSampleELBO: Bool = true) {
         let large = min(shape.height, shape.width) >= 32
-        architecture = arch ?? (large ? "resnet" : "mlp")
+        architecture = arch ?? (large ? (oneSampleELBO ? "hvae" : "resnet") : "mlp")
         if architecture == "hvae" { latent = 8 }  // channels per pixel of each latent group
         guard large else { return }
         if architecture != "hvae" { latent = 64 }

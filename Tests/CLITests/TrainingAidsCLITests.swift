@@ -112,20 +112,30 @@ final class TrainingAidsCLITests: CLITestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: out + "/model.safetensors"))
     }
 
-    /// Images of 32x32 and up get the measured defaults (resnet, latent 64, optimal sigma for the
-    /// gaussian head, cosine after warm-up, a weight average, flips); each flag still wins, and
-    /// run.json records what was used. Smaller images keep the MLP and no aids.
+    /// Images of 32x32 and up get the measured defaults (hvae in batches of 16 at lr 2e-3, optimal
+    /// sigma for the gaussian head, cosine after warm-up, a weight average, flips); each flag still
+    /// wins, and run.json records what was used. Smaller images keep the MLP and no aids.
     func testLargeImagesGetTheColourFolderDefaults() throws {
         let out = Fixtures.temporaryDirectory() + "/defaults"
-        let r = try run(["train", "--data", folder, "--likelihood", "gaussian", "--epochs", "1", "--batch", "4", "--width", "4", "--out", out])
+        let r = try run(["train", "--data", folder, "--likelihood", "gaussian", "--epochs", "1", "--width", "4", "--out", out])
         XCTAssertEqual(r.status, 0, r.stderr)
-        XCTAssertTrue(r.stdout.contains("model: resnet 32x32 3-4-8-16, 1 block(s) per resolution -> 64"), r.stdout)
-        XCTAssertTrue(r.stdout.contains("training: lr 0.001 cosine after 100 warm-up steps, weights averaged (ema 0.999), random flips"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("model: hvae 32x32, width 4, 1 block(s) per resolution, latent groups at 4x4 8x8 16x16 with 8 channels each"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("training: lr 0.002 cosine after 100 warm-up steps, weights averaged (ema 0.999), random flips"), r.stdout)
         let info = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/run.json"))) as! [String: Any]
         let options = info["options"] as! [String: Any]
         XCTAssertEqual(options["sigma"] as? String, "optimal")
-        XCTAssertEqual(options["arch"] as? String, "resnet")
+        XCTAssertEqual(options["arch"] as? String, "hvae")
         XCTAssertEqual(options["flip"] as? Bool, true)
+        XCTAssertEqual(options["batch"] as? Int, 16)
+        XCTAssertEqual(options["lr"] as? Double, 0.002)
+
+        // The hierarchy trains on the one-sample ELBO: with another objective, the resnet.
+        let iwae = Fixtures.temporaryDirectory() + "/iwae"
+        let w = try run(["train", "--data", folder, "--likelihood", "gaussian", "--epochs", "1", "--batch", "4", "--width", "4",
+                         "--objective", "iwae", "--samples", "2", "--out", iwae])
+        XCTAssertEqual(w.status, 0, w.stderr)
+        XCTAssertTrue(w.stdout.contains("model: resnet 32x32 3-4-8-16, 1 block(s) per resolution -> 64"), w.stdout)
+        XCTAssertTrue(w.stdout.contains("training: lr 0.001 cosine"), w.stdout)
 
         let plain = Fixtures.temporaryDirectory() + "/plain"
         let p = try run(["train", "--data", folder, "--likelihood", "gaussian", "--epochs", "1", "--batch", "4", "--arch", "conv", "--width", "4",
