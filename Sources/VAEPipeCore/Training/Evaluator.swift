@@ -7,18 +7,12 @@ public enum Evaluator {
     /// With `shard`, only this process's share of the set (the processes' sums add up to the
     /// whole set's, example for example).
     public static func evaluate(_ model: VAE, on set: ImageSet, seed: UInt64, shard: Shard = .whole) throws -> BatchLoss {
-        var units = ActiveUnits(latent: model.latent)
-        return try evaluate(model, on: set, seed: seed, shard: shard, activeUnits: &units)
+        var units = ActiveUnits(latent: model.latent), groups = GroupFigures(model)
+        return try evaluate(model, on: set, seed: seed, shard: shard, activeUnits: &units, groups: &groups)
     }
 
     /// The same, adding each example's posterior mean to `units` on the way, and for the
     /// hierarchy each group's KL and posterior means into `groups`.
-    public static func evaluate(_ model: VAE, on set: ImageSet, seed: UInt64, shard: Shard = .whole,
-                                activeUnits units: inout ActiveUnits) throws -> BatchLoss {
-        var groups = GroupFigures(model)
-        return try evaluate(model, on: set, seed: seed, shard: shard, activeUnits: &units, groups: &groups)
-    }
-
     public static func evaluate(_ model: VAE, on set: ImageSet, seed: UInt64, shard: Shard = .whole,
                                 activeUnits units: inout ActiveUnits, groups: inout GroupFigures) throws -> BatchLoss {
         let k = model.latent
